@@ -1,0 +1,31 @@
+# The README's commands.  Everything installs into .venv; nothing is global but Chromium.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: install dev test lint bench clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): $(PY) pyproject.toml
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+dev: install  ## serve the seed example with HMR
+	$(VENV)/bin/shaker dev examples/seed
+
+test: install  ## every test: unit, corpus, oracle, server, browser
+	sh tests/ensure-system-deps.sh
+	$(VENV)/bin/ruff check shaker tests bench
+	$(PY) -m pytest -q
+
+lint: install
+	$(VENV)/bin/ruff check shaker tests bench
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache

@@ -1,0 +1,2 @@
+; `var` declarations inside a region; strip.py drops those inside nested functions.
+(variable_declaration) @var

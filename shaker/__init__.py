@@ -1,0 +1,73 @@
+"""shaker: Vite's ``import.meta.hot`` workflow for any JavaScript project, in Python.
+
+The library API is the transform; importing it loads only the standard library and
+tree-sitter (the dev server, build and CLI live in modules imported on demand)::
+
+    >>> import shaker
+    >>> result = shaker.transform("if (import.meta.hot) {\\n  import.meta.hot.accept()\\n}\\nrun()\\n")
+    >>> print(result.code, end="")
+    run()
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from .diagnostics import Diagnostic, Severity, render_rich, render_short
+from .errors import ShakerError, ShakerSyntaxError
+from .options import Mode, RewriteImport, TransformOptions
+from .plugin import Plugin
+from .scan import ImportRecord
+from .source import Source
+from .transform import HotInfo, TransformResult, transform_source
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Diagnostic",
+    "HotInfo",
+    "ImportRecord",
+    "Plugin",
+    "Severity",
+    "ShakerError",
+    "ShakerSyntaxError",
+    "TransformOptions",
+    "TransformResult",
+    "__version__",
+    "render_rich",
+    "render_short",
+    "transform",
+]
+
+
+def transform(
+    code: str | bytes,
+    *,
+    filename: str = "<input>",
+    mode: Mode = "production",
+    url: str | None = None,
+    sourcemap: bool = False,
+    define: Mapping[str, str] | None = None,
+    keep_hot: bool = False,
+    base: str = "/",
+    rewrite_import: RewriteImport | None = None,
+    input_map: Mapping[str, object] | None = None,
+) -> TransformResult:
+    """Transform one ES module.
+
+    ``mode="production"`` removes every use of ``import.meta.hot`` (it is ``undefined``
+    there) and folds ``import.meta.env`` and ``define`` constants; ``"development"`` injects
+    the hot context for the dev server at ``url``.  Raises :class:`ShakerSyntaxError` for
+    invalid JavaScript.
+    """
+    options = TransformOptions(
+        filename=filename, mode=mode, url=url, sourcemap=sourcemap, define=dict(define or {}),
+        keep_hot=keep_hot, base=base, rewrite_import=rewrite_import, input_map=input_map,
+    )
+    data = code.encode("utf-8", "surrogatepass") if isinstance(code, str) else code
+    result = transform_source(Source(filename, data), options)
+    if isinstance(code, str) and not result.changed and result.code == code:
+        # Hand back the caller's own string when nothing changed (cheap identity check).
+        return TransformResult(code, result.map, result.diagnostics, False, result.hot,
+                               result.imports)
+    return result
