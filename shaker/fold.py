@@ -57,6 +57,11 @@ _TIGHT_PARENTS = frozenset({"member_expression", "subscript_expression", "call_e
                             "new_expression", "update_expression"})
 
 
+# Statements whose parentheses are their own syntax, not a parenthesized expression.
+_PAREN_STATEMENTS = frozenset({"if_statement", "while_statement", "do_statement",
+                               "switch_statement", "with_statement"})
+
+
 @dataclass(frozen=True)
 class Folded:
     """The result of folding one expression in one context."""
@@ -163,6 +168,16 @@ def chain_base(node: Node, stop: dict[int, object] | None = None) -> tuple[Node,
             break
         link, base = base, inner
     return base, link
+
+
+def unwrap_parens(node: Node) -> Node:
+    """The expression inside any number of parentheses."""
+    while node.type == "parenthesized_expression":
+        inner = named(node)
+        if len(inner) != 1:
+            break
+        node = inner[0]
+    return node
 
 
 def is_optional_link(link: Node) -> bool:
@@ -281,7 +296,8 @@ class Folder:
         f = self.fold(inner[0], ctx)
         if f.pieces is None:
             return f
-        if f.value is not UNKNOWN and f.pure:
+        if f.value is not UNKNOWN and f.pure and (node.parent is None or node.parent.type
+                                                  not in _PAREN_STATEMENTS):
             return Folded([_wrap(render_value(f.value), node)], f.truth, f.value, True)
         return Folded([(node.start_byte, inner[0].start_byte), *f.pieces,
                        (inner[0].end_byte, node.end_byte)], f.truth, f.value, f.pure)
@@ -458,6 +474,7 @@ class Folder:
     # -- member and call chains ----------------------------------------------------------
     def _chain(self, node: Node, ctx: Ctx) -> Folded:
         base, link = chain_base(node, self.specials)
+        base = unwrap_parens(base)
         special = self.specials.get(base.id)
         if special is not None and special.kind != "text" and (
             special.value is UNDEFINED or special.value is None

@@ -77,6 +77,26 @@ class ScanResult:
         return bool(self.hot_refs) or self.hot_written is not None
 
 
+def identifier_name(text: str) -> str:
+    """An identifier's name with ``\\uXXXX`` / ``\\u{X}`` escapes decoded (``\\u0068ot`` is ``hot``)."""
+    if "\\" not in text:
+        return text
+    out = []
+    i = 0
+    while i < len(text):
+        if text.startswith("\\u{", i):
+            end = text.index("}", i)
+            out.append(chr(int(text[i + 3:end], 16)))
+            i = end + 1
+        elif text.startswith("\\u", i):
+            out.append(chr(int(text[i + 2:i + 6], 16)))
+            i += 6
+        else:
+            out.append(text[i])
+            i += 1
+    return "".join(out)
+
+
 def unparen(node: Node) -> Node:
     """The outermost parenthesized expression around ``node`` (or ``node`` itself)."""
     while node.parent is not None and node.parent.type == "parenthesized_expression":
@@ -162,8 +182,9 @@ class Scanner:
     def _member_key(self, node: Node) -> str | None:
         if node.type == "member_expression":
             prop = node.child_by_field_name("property")
-            return prop.text.decode() if prop is not None and prop.type == "property_identifier" \
-                else None
+            if prop is None or prop.type != "property_identifier":
+                return None
+            return identifier_name(prop.text.decode())
         index = node.child_by_field_name("index")
         return string_value(index) if index is not None else None
 

@@ -173,15 +173,11 @@ class Scopes:
 
     def _collect_vars(self, body: Node, out: dict[str, Node]) -> None:
         """``var`` declarations anywhere in ``body`` outside nested functions (hoisting)."""
-        from .queries import captures
-
-        owner = body if body.type == "program" else body.parent
-        for decl in captures("var_declarations", body).get("var", ()):
-            fn = function_of(decl)
-            if (fn is None and owner.type == "program") or (fn is not None and fn == owner) or (
-                body.type == "class_static_block" and _static_block_of(decl) == body
-            ):
-                self._collect_declaration(decl, out)
+        owner = None if body.type == "program" else body.parent
+        if body.type == "class_static_block":
+            owner = body
+        for ident in var_names(body, owner):
+            out.setdefault(ident.text.decode(), ident)
 
     # -- resolution ----------------------------------------------------------------------
     def scope_chain(self, node: Node) -> Iterator[Node]:
@@ -243,6 +239,36 @@ class Scopes:
     def is_reassigned(self, binding: Binding) -> bool:
         """Whether any reference writes to the binding."""
         return any(is_write(ref) for ref in self.references(binding))
+
+
+def var_names(region: Node, owner: Node | None) -> list[Node]:
+    """Identifiers declared by ``var`` inside ``region`` whose hoisting target is ``owner``.
+
+    ``owner`` is the function (or class static block) the names hoist to; None means the
+    module.  Declarations inside nested functions hoist elsewhere and are skipped.
+    """
+    from .queries import captures
+
+    found = captures("var_declarations", region)
+    out: list[Node] = []
+    for decl in sorted([*found.get("var", ()), *found.get("for_var", ())],
+                       key=lambda n: n.start_byte):
+        target = _static_block_of(decl) or function_of(decl)
+        if target != owner:
+            continue
+        if decl.type == "variable_declaration":
+            for declarator in named(decl):
+                name = declarator.child_by_field_name("name")
+                if declarator.type == "variable_declarator" and name is not None:
+                    out.extend(pattern_names(name))
+        else:
+            out.extend(pattern_names(decl))
+    return out
+
+
+def hoist_target(node: Node) -> Node | None:
+    """Where a ``var`` at ``node`` hoists to: its function, static block, or None (module)."""
+    return _static_block_of(node) or function_of(node)
 
 
 def _static_block_of(node: Node) -> Node | None:

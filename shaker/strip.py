@@ -19,12 +19,12 @@ from dataclasses import dataclass, field
 from tree_sitter import Node, Tree
 
 from .diagnostics import Diagnostic, Severity
-from .fold import Ctx, Folder, chain_base, is_optional_link, is_pure
+from .fold import Ctx, Folder, chain_base, is_optional_link, is_pure, unwrap_parens
 from .plan import Piece, Plan, RangeSet
 from .queries import captures
 from .scan import AliasDecl, ScanResult, Special, unparen
-from .scope import FUNCTION_TYPES, Binding, Scopes, function_of, import_bindings, named, \
-    pattern_names
+from .scope import FUNCTION_TYPES, Binding, Scopes, function_of, hoist_target, \
+    import_bindings, named, var_names
 from .source import Source
 
 # Expression nodes a slot extends through (function bodies and statements stop it).
@@ -45,7 +45,7 @@ _ASI_STATEMENTS = frozenset(
      "throw_statement", "break_statement", "continue_statement", "debugger_statement",
      "do_statement", "import_statement", "export_statement"}
 )
-_ASI_HAZARD_START = b"([`+-/*,.%<>=?!~"
+_ASI_HAZARD_BYTES = frozenset(bytes([c]) for c in b"([`+-/*,.%<>=?!~")
 _LOOPS = frozenset({"for_statement", "for_in_statement", "while_statement", "do_statement"})
 
 
@@ -61,11 +61,19 @@ class _Hoist:
 
 
 @dataclass
-class _Removal:
-    """A statement removed from a statement list: checked for ASI/directive hazards."""
+class _Site:
+    """A statement removed or rewritten in a statement list: checked for ASI hazards.
+
+    For a removal the code that follows is the next surviving sibling; for a rewrite it is
+    ``lead`` (the first statement now in its place) starting at byte ``lead_pos``.
+    """
 
     stmt: Node
     pos: int
+    lead: Node | None = None
+    lead_pos: int = 0
+    removed: bool = False
+    semicolon: str = ";"
 
 
 @dataclass
@@ -86,7 +94,8 @@ class Stripper:
         self.plan = Plan()
         self.diagnostics: list[Diagnostic] = []
         self._hoists: list[_Hoist] = []
-        self._removals: list[_Removal] = []
+        self._sites: list[_Site] = []
+        self._promoted: dict[int, str | None] = {}
         self._warned: set[int] = set()
 
     # -- driver --------------------------------------------------------------------------
@@ -203,8 +212,7 @@ class Stripper:
             self._drop_into(stmt, prefix, dropped)
             return
         self._hoist_from(dropped, stmt)
-        in_list = _in_list(stmt)
-        if not in_list:
+        if not self._in_list(stmt):
             if prefix:
                 self.plan.emit(stmt.start_byte, stmt.end_byte,
                                ["{ ", *prefix, " ", (chosen.start_byte, chosen.end_byte), " }"])
@@ -212,7 +220,7 @@ class Stripper:
                 self.plan.emit(stmt.start_byte, stmt.end_byte,
                                [(chosen.start_byte, chosen.end_byte)])
             return
-        indent = self._indent(stmt.start_byte)
+        indent = self._stmt_indent(stmt)
         if prefix:
             prefix = [*prefix, "\n" + indent if indent is not None else " "]
         if chosen.type == "statement_block" and _can_unwrap(chosen):
@@ -221,9 +229,32 @@ class Stripper:
             self.plan.emit(stmt.start_byte, first.start_byte, prefix)
             self._dedent(first, last, indent)
             self.plan.remove(last.end_byte, stmt.end_byte)
+            lead = first
         else:
             self.plan.emit(stmt.start_byte, chosen.start_byte, prefix)
             self.plan.remove(chosen.end_byte, stmt.end_byte)
+            lead = chosen
+            if chosen.type == "if_statement":  # an `else if` now stands in the list itself
+                self._promoted[chosen.id] = indent
+        self._sites.append(_Site(stmt, stmt.start_byte, lead=None if prefix else lead,
+                                 lead_pos=_first_piece_pos(prefix) if prefix else lead.start_byte))
+        if _completes_abruptly(chosen):
+            self._remove_unreachable_after(stmt)
+
+    def _remove_unreachable_after(self, stmt: Node) -> None:
+        """Statements after an unconditional return/throw/break/continue can never run."""
+        parent = stmt.parent
+        if parent is None:
+            return
+        siblings = [c for c in parent.children if c.is_named and c.start_byte >= stmt.end_byte]
+        for sib in siblings:
+            if sib.type in ("comment", "function_declaration", "generator_function_declaration",
+                            "export_statement", "import_statement"):
+                continue
+            if parent.type == "switch_body" or sib.type in ("switch_case", "switch_default"):
+                continue
+            if not self.plan.covers(sib.start_byte, sib.end_byte):
+                self._remove_statement(sib)
 
     def _drop_into(self, stmt: Node, pieces: list[Piece], dropped: list[Node]) -> None:
         """Remove ``stmt`` leaving only ``pieces`` (effects that must still run)."""
@@ -231,8 +262,9 @@ class Stripper:
             self._remove_statement(stmt, dropped)
             return
         self._hoist_from(dropped, stmt)
-        if _in_list(stmt):
+        if self._in_list(stmt):
             self.plan.emit(stmt.start_byte, stmt.end_byte, pieces)
+            self._sites.append(_Site(stmt, stmt.start_byte, None, _first_piece_pos(pieces)))
         else:
             self.plan.emit(stmt.start_byte, stmt.end_byte, ["{ ", *pieces, " }"])
 
@@ -245,12 +277,19 @@ class Stripper:
         if parent is not None and parent.type == "export_statement":
             stmt = parent
             parent = stmt.parent
-        if not _in_list(stmt):
+        if not self._in_list(stmt):
             if parent is not None and parent.type == "else_clause":
                 owner = parent.parent
                 cons = owner.child_by_field_name("consequence") if owner is not None else None
                 if cons is not None:
-                    self._hoist_names(hoist_from, cons.end_byte, before=" ", fallback="")
+                    top = owner
+                    while top.parent is not None and top.parent.type == "else_clause" and (
+                        top.id not in self._promoted
+                    ):
+                        top = top.parent.parent
+                    indent = self._stmt_indent(top)
+                    self._hoist_names(hoist_from, top.end_byte,
+                                      before="\n" + indent if indent is not None else " ")
                     self.plan.remove(cons.end_byte, parent.end_byte)
                     return
             self.plan.replace(stmt.start_byte, stmt.end_byte, "")
@@ -262,7 +301,16 @@ class Stripper:
         indent = self.code[start:stmt.start_byte].decode() if whole_lines else ""
         newline = self.code[stmt.end_byte:end].lstrip(b" \t").decode() if whole_lines else " "
         self._hoist_names(hoist_from, start, before=indent, after=newline)
-        self._removals.append(_Removal(stmt, start))
+        self._sites.append(_Site(stmt, start, removed=True,
+                                 semicolon=indent + ";" + newline if whole_lines else ";"))
+
+    def _in_list(self, stmt: Node) -> bool:
+        return stmt.id in self._promoted or _in_list(stmt)
+
+    def _stmt_indent(self, stmt: Node) -> str | None:
+        if stmt.id in self._promoted:
+            return self._promoted[stmt.id]
+        return self._indent(stmt.start_byte)
 
     # -- layout helpers ------------------------------------------------------------------
     def _line_extent(self, start: int, end: int) -> tuple[int, int, bool]:
@@ -327,20 +375,13 @@ class Stripper:
         names: list[tuple[str, Node]] = []
         seen: set[str] = set()
         for node in dropped:
-            owner = node if node.type in FUNCTION_TYPES else function_of(node)
-            for decl in captures("var_declarations", node).get("var", ()):
-                if function_of(decl) != owner:
-                    continue
-                for declarator in named(decl):
-                    name = declarator.child_by_field_name("name")
-                    if name is None:
-                        continue
-                    for ident in pattern_names(name):
-                        text = ident.text.decode()
-                        if text not in seen:
-                            seen.add(text)
-                            names.append((text, owner if owner is not None else
-                                          self.tree.root_node))
+            owner = node if node.type in FUNCTION_TYPES else hoist_target(node)
+            scope = owner if owner is not None else self.tree.root_node
+            for ident in var_names(node, owner):
+                text = ident.text.decode()
+                if text not in seen:
+                    seen.add(text)
+                    names.append((text, scope))
         if names or fallback:
             self._hoists.append(_Hoist(pos, names, before, after, fallback))
 
@@ -352,13 +393,10 @@ class Stripper:
                 for ident in self.scopes.occurrences(name, scope):
                     if removed.covers(ident.start_byte, ident.end_byte):
                         continue
-                    if function_of(ident) != (scope if scope.type != "program" else None) and (
-                        self.scopes.resolve(ident) is None
-                        or self.scopes.resolve(ident).scope != scope
-                    ):
-                        continue
-                    kept.append(name)
-                    break
+                    binding = self.scopes.resolve(ident)
+                    if binding is not None and binding.scope == scope:
+                        kept.append(name)
+                        break
             if kept:
                 self.plan.insert(hoist.pos, f"{hoist.before}var {', '.join(kept)};{hoist.after}")
             elif hoist.fallback:
@@ -366,38 +404,42 @@ class Stripper:
 
     # -- ASI and directive hazards -------------------------------------------------------
     def _finish_hazards(self) -> None:
+        """Leave a ``;`` where an edit would let ASI join statements or make a directive."""
         removed = RangeSet(self.plan.removed())
         done: set[int] = set()
-        for removal in self._removals:
-            stmt = removal.stmt
+        for site in self._sites:
+            stmt = site.stmt
             parent = stmt.parent
             if parent is None:
                 continue
-            siblings = [c for c in named(parent) if c.type != "comment"
-                        and c.type not in ("switch_case", "switch_default")]
+            siblings = [c for c in named(parent) if c.type not in ("switch_case",
+                                                                   "switch_default")]
             if stmt not in siblings:
                 continue
             i = siblings.index(stmt)
-            nxt = next((s for s in siblings[i + 1:]
-                        if not removed.covers(s.start_byte, s.end_byte)), None)
-            if nxt is None or nxt.id in done:
-                continue
-            prev = next((s for s in reversed(siblings[:i])
-                         if not removed.covers(s.start_byte, s.end_byte)), None)
-            hazard = False
-            if prev is not None and prev.type in _ASI_STATEMENTS and (
+            if site.removed:
+                lead = next((s for s in siblings[i + 1:] if s.type != "comment"
+                             and not removed.covers(s.start_byte, s.end_byte)), None)
+                if lead is None or lead.id in done:
+                    continue
+                lead_pos = lead.start_byte
+            else:
+                lead, lead_pos = site.lead, site.lead_pos
+            prev = next((s for s in reversed(siblings[:i]) if s.type != "comment"
+                         and not removed.covers(s.start_byte, s.end_byte)), None)
+            asi = prev is not None and prev.type in _ASI_STATEMENTS and (
                 not prev.text.rstrip().endswith(b";")
-            ) and self.code[nxt.start_byte:nxt.start_byte + 1] in [bytes([c]) for c in
-                                                                   _ASI_HAZARD_START]:
-                hazard = True
-            if _is_string_statement(nxt) and parent.type in ("program", "statement_block") and (
-                parent.type == "program" or (parent.parent is not None
+            ) and self.code[lead_pos:lead_pos + 1] in _ASI_HAZARD_BYTES
+            directive = lead is not None and _is_string_statement(lead) and (
+                parent.type == "program" or (parent.type == "statement_block"
+                                             and parent.parent is not None
                                              and parent.parent.type in FUNCTION_TYPES)
-            ) and all(_is_string_statement(s) for s in siblings[:i]):
-                hazard = True
-            if hazard:
-                done.add(nxt.id)
-                self.plan.insert(removal.pos, ";")
+            ) and all(_is_string_statement(s) for s in siblings[:i] if s.type != "comment"
+                      and not removed.covers(s.start_byte, s.end_byte))
+            if asi or directive:
+                if lead is not None:
+                    done.add(lead.id)
+                self.plan.insert(site.pos, site.semicolon)
 
     # -- declarations that became unused -------------------------------------------------
     def _prune_unused(self) -> None:
@@ -431,9 +473,9 @@ class Stripper:
                 key = (item.scope.id, item.name)
                 if key in checked:
                     continue
-                checked.add(key)
                 refs = self.scopes.references(item)
                 if refs and all(removed.covers(r.start_byte, r.end_byte) for r in refs):
+                    checked.add(key)
                     if self._remove_declaration(item):
                         progress = True
             if not progress:
@@ -575,6 +617,24 @@ def _else_body(clause: Node | None) -> Node | None:
     return body[0] if body else None
 
 
+def _first_piece_pos(pieces: list[Piece]) -> int:
+    for piece in pieces:
+        if not isinstance(piece, str):
+            return piece[0]
+    return -1
+
+
+def _completes_abruptly(stmt: Node) -> bool:
+    """Whether running ``stmt`` always ends in return/throw/break/continue."""
+    t = stmt.type
+    if t in ("return_statement", "throw_statement", "break_statement", "continue_statement"):
+        return True
+    if t == "statement_block":
+        items = [c for c in _block_items(stmt) if c.type != "comment"]
+        return bool(items) and _completes_abruptly(items[-1])
+    return False
+
+
 def _in_list(stmt: Node) -> bool:
     parent = stmt.parent
     return parent is not None and parent.type in _LISTS
@@ -688,6 +748,7 @@ def _unguarded_chain(expr: Node, folder: Folder) -> Node | None:
     if node.type not in ("member_expression", "subscript_expression", "call_expression"):
         return None
     base, link = chain_base(node, folder.specials)
+    base = unwrap_parens(base)
     special = folder.specials.get(base.id)
     if special is None or special.kind != "hot" or is_optional_link(link):
         return None

@@ -1,0 +1,258 @@
+"""The HMR wire protocol: the one Python source of truth for what crosses the WebSocket.
+
+Payload shapes follow Vite's ``hmrPayload.d.ts`` so that knowledge and tooling carry over.
+Every message, in both directions, is one JSON object in one WebSocket text frame. The
+browser client (``shaker/client/client.js``) mirrors these names in its JSDoc typedefs, and a
+test checks that the two agree, so rename nothing here without renaming it there.
+
+>>> encode(FullReload(path="*", reason="config changed"))
+'{"type":"full-reload","path":"*","reason":"config changed"}'
+>>> decode_client_message('{"type":"custom","event":"hi","data":[1]}')
+ClientCustom(event='hi', data=[1])
+>>> decode_client_message('not json') is None
+True
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+WS_PATH = "/@shaker/ws"
+"""Where the hot channel's WebSocket lives (joined with ``base``)."""
+SUBPROTOCOL = "shaker-hmr"
+"""``Sec-WebSocket-Protocol`` of the hot channel; anything else is not upgraded."""
+PING_SUBPROTOCOL = "shaker-ping"
+"""Restart poll: the server accepts and closes with 1000 at once, carrying no data."""
+CLIENT_PATH = "/@shaker/client"
+"""URL of the browser client module."""
+
+MESSAGE_TYPES: tuple[str, ...] = (
+    "connected",
+    "update",
+    "full-reload",
+    "prune",
+    "error",
+    "custom",
+    "ping",
+)
+"""Every server→client payload ``type``."""
+
+CLIENT_MESSAGE_TYPES: tuple[str, ...] = ("custom", "ping")
+"""Every client→server message ``type``."""
+
+UPDATE_TYPES: tuple[str, ...] = ("js-update", "css-update")
+"""Values of ``Update.type``."""
+
+EVENT_BEFORE_UPDATE = "shaker:beforeUpdate"
+EVENT_AFTER_UPDATE = "shaker:afterUpdate"
+EVENT_BEFORE_FULL_RELOAD = "shaker:beforeFullReload"
+EVENT_BEFORE_PRUNE = "shaker:beforePrune"
+EVENT_INVALIDATE = "shaker:invalidate"
+EVENT_ERROR = "shaker:error"
+EVENT_WS_CONNECT = "shaker:ws:connect"
+EVENT_WS_DISCONNECT = "shaker:ws:disconnect"
+
+CLIENT_EVENTS: tuple[str, ...] = (
+    EVENT_BEFORE_UPDATE,
+    EVENT_AFTER_UPDATE,
+    EVENT_BEFORE_FULL_RELOAD,
+    EVENT_BEFORE_PRUNE,
+    EVENT_INVALIDATE,
+    EVENT_ERROR,
+    EVENT_WS_CONNECT,
+    EVENT_WS_DISCONNECT,
+)
+"""Built-in events the browser client dispatches through ``import.meta.hot.on``."""
+
+EVENT_CLIENT_CONNECT = "shaker:client:connect"
+EVENT_CLIENT_DISCONNECT = "shaker:client:disconnect"
+SERVER_EVENTS: tuple[str, ...] = (
+    "connection",
+    "disconnect",
+    EVENT_CLIENT_CONNECT,
+    EVENT_CLIENT_DISCONNECT,
+)
+"""Built-in events a Python plugin can listen to with ``server.ws.on``."""
+
+UpdateType = Literal["js-update", "css-update"]
+
+
+class ProtocolError(ValueError):
+    """A client message that is not a valid protocol message; ``str()`` says why."""
+
+
+@dataclass(frozen=True)
+class Update:
+    """One module to re-import: ``path`` is the boundary, ``accepted_path`` what is fetched."""
+
+    type: UpdateType
+    path: str
+    accepted_path: str
+    timestamp: int
+    explicit_import_required: bool | None = None
+    is_within_circular_import: bool | None = None
+    first_invalidated_by: str | None = None
+
+
+@dataclass(frozen=True)
+class ErrorLocation:
+    file: str
+    line: int
+    column: int
+
+
+@dataclass(frozen=True)
+class ErrorInfo:
+    """What the overlay shows: keep it small (Vite copies only these fields, too)."""
+
+    message: str
+    stack: str = ""
+    id: str | None = None
+    frame: str | None = None
+    loc: ErrorLocation | None = None
+    plugin: str | None = None
+
+
+@dataclass(frozen=True)
+class Connected:
+    type: Literal["connected"] = field(default="connected", init=False)
+
+
+@dataclass(frozen=True)
+class UpdatePayload:
+    updates: tuple[Update, ...]
+    type: Literal["update"] = field(default="update", init=False)
+
+
+@dataclass(frozen=True)
+class FullReload:
+    """``reason`` is shaker's addition: every full reload says why, in words."""
+
+    path: str | None = None
+    triggered_by: str | None = None
+    reason: str | None = None
+    type: Literal["full-reload"] = field(default="full-reload", init=False)
+
+
+@dataclass(frozen=True)
+class Prune:
+    paths: tuple[str, ...]
+    type: Literal["prune"] = field(default="prune", init=False)
+
+
+@dataclass(frozen=True)
+class ErrorPayload:
+    err: ErrorInfo
+    type: Literal["error"] = field(default="error", init=False)
+
+
+@dataclass(frozen=True)
+class Custom:
+    event: str
+    data: Any = None
+    type: Literal["custom"] = field(default="custom", init=False)
+
+
+@dataclass(frozen=True)
+class Ping:
+    type: Literal["ping"] = field(default="ping", init=False)
+
+
+HotPayload = Connected | UpdatePayload | FullReload | Prune | ErrorPayload | Custom | Ping
+"""A server→client message."""
+
+
+@dataclass(frozen=True)
+class ClientCustom:
+    """``import.meta.hot.send(event, data)`` as the server receives it."""
+
+    event: str
+    data: Any = None
+
+
+@dataclass(frozen=True)
+class ClientPing:
+    """The client's keepalive; the server ignores it."""
+
+
+ClientMessage = ClientCustom | ClientPing
+
+_WIRE_NAMES = {
+    "accepted_path": "acceptedPath",
+    "explicit_import_required": "explicitImportRequired",
+    "is_within_circular_import": "isWithinCircularImport",
+    "first_invalidated_by": "firstInvalidatedBy",
+    "triggered_by": "triggeredBy",
+}
+# Fields that stay on the wire even when None/absent would otherwise drop them.
+_ALWAYS = {"data"}
+
+
+def _to_wire(value: Any) -> Any:
+    if isinstance(value, (tuple, list)):
+        return [_to_wire(v) for v in value]
+    if hasattr(value, "__dataclass_fields__"):
+        out: dict[str, Any] = {}
+        names = list(value.__dataclass_fields__)
+        if "type" in names:  # the discriminator goes first, as Vite's frames show
+            names.remove("type")
+            names.insert(0, "type")
+        for name in names:
+            item = getattr(value, name)
+            if item is None and name not in _ALWAYS:
+                continue
+            out[_WIRE_NAMES.get(name, name)] = _to_wire(item)
+        return out
+    return value
+
+
+def to_wire(payload: HotPayload | Mapping[str, Any]) -> dict[str, Any]:
+    """The JSON object for ``payload``: a payload dataclass, or a dict already in wire shape.
+
+    A dict must carry a known ``type``; that is the only check, because plugins that send raw
+    payloads (``server.ws.send({...})``) are trusted code.
+    """
+    if isinstance(payload, Mapping):
+        kind = payload.get("type")
+        if kind not in MESSAGE_TYPES:
+            raise ProtocolError(f"unknown payload type {kind!r}; expected one of {MESSAGE_TYPES}")
+        return dict(payload)
+    wire = _to_wire(payload)
+    if not isinstance(wire, dict) or wire.get("type") not in MESSAGE_TYPES:
+        raise ProtocolError(f"not a hot payload: {payload!r}")
+    return wire
+
+
+def encode(payload: HotPayload | Mapping[str, Any]) -> str:
+    """Serialise one server→client payload into the text of one frame (compact JSON)."""
+    return json.dumps(to_wire(payload), separators=(",", ":"), ensure_ascii=False)
+
+
+def parse_client_message(text: str) -> ClientMessage:
+    """Parse one client→server frame; raise ``ProtocolError`` saying what is wrong with it."""
+    try:
+        value = json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        raise ProtocolError(f"invalid JSON: {exc}") from None
+    if not isinstance(value, dict):
+        raise ProtocolError(f"expected a JSON object, got {type(value).__name__}")
+    kind = value.get("type")
+    if kind == "ping":
+        return ClientPing()
+    if kind == "custom":
+        event = value.get("event")
+        if not isinstance(event, str) or not event:
+            raise ProtocolError("custom message without a string 'event'")
+        return ClientCustom(event=event, data=value.get("data"))
+    raise ProtocolError(f"unknown message type {kind!r}")
+
+
+def decode_client_message(text: str) -> ClientMessage | None:
+    """Like ``parse_client_message`` but returns ``None`` for anything invalid."""
+    try:
+        return parse_client_message(text)
+    except ProtocolError:
+        return None

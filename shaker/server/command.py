@@ -1,0 +1,170 @@
+"""``shaker dev``: the click command (registered into the ``shaker`` group by ``shaker.cli``).
+
+This is the shell around ``DevServer``: it loads the config (refusing to start on a broken
+one), applies flags over it (flags win), prints the banner and waits for Ctrl-C, then closes
+every socket before exiting.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import logging
+import signal
+import sys
+import time
+import traceback
+import webbrowser
+from importlib import metadata
+from pathlib import Path
+
+import click
+
+from shaker.config import Config, ConfigError, find_config, load_config
+from shaker.server.banner import render_banner
+from shaker.server.dev_server import DevServer, PortInUseError
+from shaker.server.plugins import PluginError
+
+
+def _version() -> str:
+    try:
+        return metadata.version("shaker")
+    except metadata.PackageNotFoundError:
+        import shaker
+
+        return str(getattr(shaker, "__version__", "0.0.0"))
+
+
+def _configure_logging(debug: bool) -> None:
+    logger = logging.getLogger("shaker")
+    if not any(getattr(h, "_shaker_cli", False) for h in logger.handlers):
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(
+            logging.Formatter("%(asctime)s [shaker] %(levelname)s %(message)s", "%H:%M:%S")
+        )
+        handler._shaker_cli = True  # type: ignore[attr-defined]
+        logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG if debug else logging.INFO)
+    logger.propagate = False
+
+
+def apply_flags(
+    config: Config,
+    *,
+    port: int | None,
+    host: str | None,
+    open_browser: bool,
+    strict_port: bool,
+    base: str | None,
+) -> Config:
+    """Command-line flags over the config file's values (only the flags actually given)."""
+    server: dict[str, object] = {}
+    if port is not None:
+        server["port"] = port
+    if host is not None:
+        server["host"] = host
+    if open_browser:
+        server["open"] = True
+    if strict_port:
+        server["strict_port"] = True
+    changes: dict[str, object] = {}
+    if server:
+        changes["server"] = dataclasses.replace(config.server, **server)
+    if base is not None:
+        changes["base"] = base if base.endswith("/") else base + "/"
+    return dataclasses.replace(config, **changes) if changes else config
+
+
+async def _serve(root: Path, config: Config, debug: bool, started: float) -> int:
+    server = DevServer(root, config, debug=debug)
+    try:
+        await server.start()
+    except PortInUseError as exc:
+        click.echo(f"error: {exc.strerror} (remove --strict-port to move to a free one)", err=True)
+        return 1
+    except PluginError as exc:
+        details = "".join(traceback.format_exception(exc.error))
+        click.echo(f"error: {exc}\n{details}", err=True)
+        return 1
+    ready_ms = round((time.perf_counter() - started) * 1000)
+    click.echo(
+        render_banner(
+            _version(), ready_ms, server.urls.local, server.urls.network, exposed=server.exposed
+        )
+    )
+    if config.server.open and (server.urls.local or server.urls.network):
+        webbrowser.open((server.urls.local or server.urls.network)[0])
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        # Windows has no add_signal_handler: there Ctrl-C raises KeyboardInterrupt instead.
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(signum, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        click.echo("  shutting down…", err=True)
+        await server.close()
+    return 0
+
+
+@click.command("dev")
+@click.argument(
+    "root",
+    default=".",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+)
+@click.option("--port", type=click.IntRange(0, 65535), help="Port to listen on [default: 5173].")
+@click.option(
+    "--host",
+    is_flag=False,
+    flag_value="0.0.0.0",
+    default=None,
+    help="Address to listen on; --host alone exposes the server on every interface.",
+)
+@click.option("--open", "open_browser", is_flag=True, help="Open the page in a browser.")
+@click.option("--strict-port", is_flag=True, help="Exit if the port is in use.")
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Config file [default: ROOT/shaker.config.py].",
+)
+@click.option("--debug", is_flag=True, help="Log every WebSocket frame in and out.")
+@click.option("--base", default=None, help="Public base path [default: /].")
+def dev(
+    root: Path,
+    port: int | None,
+    host: str | None,
+    open_browser: bool,
+    strict_port: bool,
+    config_file: Path | None,
+    debug: bool,
+    base: str | None,
+) -> None:
+    """Serve ROOT with hot module replacement."""
+    started = time.perf_counter()
+    _configure_logging(debug)
+    path = config_file or find_config(root)
+    try:
+        config = load_config(path) if path else Config()
+        config = apply_flags(
+            config,
+            port=port,
+            host=host,
+            open_browser=open_browser,
+            strict_port=strict_port,
+            base=base,
+        )
+    except ConfigError as exc:
+        click.echo(f"error: {exc.message}\n{exc.details}".rstrip(), err=True)
+        sys.exit(1)
+    except (TypeError, ValueError) as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    try:
+        code = asyncio.run(_serve(root, config, debug, started))
+    except KeyboardInterrupt:
+        code = 0
+    sys.exit(code)
