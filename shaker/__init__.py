@@ -4,7 +4,8 @@ The library API is the transform; importing it loads only the standard library a
 tree-sitter (the dev server, build and CLI live in modules imported on demand)::
 
     >>> import shaker
-    >>> result = shaker.transform("if (import.meta.hot) {\\n  import.meta.hot.accept()\\n}\\nrun()\\n")
+    >>> code = "if (import.meta.hot) {\\n  import.meta.hot.accept()\\n}\\nrun()\\n"
+    >>> result = shaker.transform(code)
     >>> print(result.code, end="")
     run()
 """

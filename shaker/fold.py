@@ -277,7 +277,7 @@ class Folder:
         for child in node.children:
             if overrides is not None and child.id in overrides:
                 replacement = overrides[child.id]
-            elif child.is_named and self.contains(child) or child.id in self.specials:
+            elif (child.is_named and self.contains(child)) or child.id in self.specials:
                 replacement = self.render(child, Ctx.VALUE)
             else:
                 continue
@@ -367,7 +367,7 @@ class Folder:
     def _logical(self, node: Node, left: Node, right: Node, is_and: bool, ctx: Ctx) -> Folded:
         """``a && b`` / ``a || b``: the right side runs only if ``a`` is truthy / falsy."""
         a = self.fold(left, Ctx.TEST if ctx is not Ctx.VALUE else Ctx.VALUE)
-        short = False if is_and else True  # the truth of `a` that short-circuits
+        short = not is_and  # the truth of `a` that short-circuits
         if a.truth is short:  # right side never runs
             if ctx is Ctx.EFFECT:
                 return self.fold(left, Ctx.EFFECT)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 
 from tree_sitter import Node, Query, QueryCursor
@@ -10,7 +10,7 @@ from tree_sitter import Node, Query, QueryCursor
 from .parse import language
 
 
-@lru_cache(maxsize=None)
+@cache
 def query(name: str) -> Query:
     """The compiled query ``grammars/javascript/<name>.scm``."""
     text = resources.files("shaker.grammars").joinpath("javascript", f"{name}.scm").read_text()

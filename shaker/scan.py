@@ -78,7 +78,7 @@ class ScanResult:
 
 
 def identifier_name(text: str) -> str:
-    """An identifier's name with ``\\uXXXX`` / ``\\u{X}`` escapes decoded (``\\u0068ot`` is ``hot``)."""
+    """An identifier's name with ``\\uXXXX``/``\\u{X}`` escapes decoded: ``\\u0068ot`` is hot."""
     if "\\" not in text:
         return text
     out = []
@@ -139,10 +139,7 @@ class Scanner:
 
     # -- import.meta -------------------------------------------------------------------
     def run(self) -> ScanResult:
-        root = self.tree.root_node
-        bases = [m for m in captures("import_meta", root).get("meta", ())
-                 if m.child(0) is not None and m.child(0).type == "import"]
-        bases.sort(key=lambda n: n.start_byte)
+        bases = import_meta_nodes(self.tree, self.source.code)
         while bases:
             self._base(bases.pop(0), bases)
         if self.define:
@@ -323,7 +320,7 @@ class Scanner:
                     outer = unparen(node)
                     if outer.parent is not None and (
                         _is_write_target(outer.parent, outer)
-                        or outer.parent.type in ("export_specifier", "shorthand_property_identifier")
+                        or outer.parent.type == "export_specifier"
                     ):
                         continue
                     if node.id in self.result.specials:
@@ -395,6 +392,27 @@ def _is_write_target(parent: Node, child: Node) -> bool:
     return False
 
 
+def import_meta_nodes(tree: Tree, code: bytes) -> list[Node]:
+    """Every ``import.meta`` node, in source order.
+
+    The ``meta`` keyword cannot be escaped, so each one is a literal ``meta`` in the bytes:
+    finding those and asking the tree what sits there is much cheaper than a query over
+    the whole tree (most files mention ``meta`` a handful of times).
+    """
+    root = tree.root_node
+    out = []
+    pos = code.find(b"meta")
+    while pos >= 0:
+        node = root.descendant_for_byte_range(pos, pos + 4)
+        if node is not None and node.type == "meta" and node.parent is not None:
+            meta = node.parent
+            first = meta.child(0)
+            if meta.type == "meta_property" and first is not None and first.type == "import":
+                out.append(meta)
+        pos = code.find(b"meta", pos + 4)
+    return out
+
+
 def module_imports(tree: Tree) -> list[ImportRecord]:
     """Static imports, re-exports and literal dynamic imports, in source order."""
     found = captures("imports", tree.root_node)
@@ -415,5 +433,12 @@ def scan(tree: Tree, source: Source, scopes: Scopes, *, env: dict[str, object],
                    development=development).run()
 
 
-__all__ = ["AliasDecl", "ImportRecord", "ScanResult", "Special", "module_imports", "scan",
-           "pattern_names"]
+__all__ = [
+    "AliasDecl",
+    "ImportRecord",
+    "ScanResult",
+    "Special",
+    "module_imports",
+    "pattern_names",
+    "scan",
+]

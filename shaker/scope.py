@@ -190,12 +190,13 @@ class Scopes:
                 yield cur
             elif t in _BLOCK_SCOPES:
                 parent = cur.parent
-                # A function body block belongs to its function's scope.
-                if not (t == "statement_block" and parent is not None
-                        and parent.type in FUNCTION_TYPES):
-                    # A class name is visible inside the class body, not in its heritage.
-                    if t not in ("class_declaration", "class") or child.type == "class_body":
-                        yield cur
+                # A function body block belongs to its function's scope; a class name is
+                # visible inside the class body, not in its heritage.
+                function_body = (t == "statement_block" and parent is not None
+                                 and parent.type in FUNCTION_TYPES)
+                if not function_body and (t not in ("class_declaration", "class")
+                                          or child.type == "class_body"):
+                    yield cur
             child = cur
             cur = cur.parent
 
@@ -326,9 +327,7 @@ def is_declaration_site(node: Node) -> bool:
         return parent.child_by_field_name("left") == node and _in_declaration_pattern(parent)
     if t == "pair_pattern":
         return parent.child_by_field_name("value") == node and _in_declaration_pattern(parent)
-    if t == "catch_clause":
-        return True
-    return False
+    return t == "catch_clause"
 
 
 def _in_declaration_pattern(node: Node) -> bool:

@@ -23,8 +23,15 @@ from .fold import Ctx, Folder, chain_base, is_optional_link, is_pure, unwrap_par
 from .plan import Piece, Plan, RangeSet
 from .queries import captures
 from .scan import AliasDecl, ScanResult, Special, unparen
-from .scope import FUNCTION_TYPES, Binding, Scopes, function_of, hoist_target, \
-    import_bindings, named, var_names
+from .scope import (
+    FUNCTION_TYPES,
+    Binding,
+    Scopes,
+    hoist_target,
+    import_bindings,
+    named,
+    var_names,
+)
 from .source import Source
 
 # Expression nodes a slot extends through (function bodies and statements stop it).
@@ -734,9 +741,8 @@ def _unguarded_chain(expr: Node, folder: Folder) -> Node | None:
     """The hot node if ``expr`` is an unguarded ``import.meta.hot.x…`` chain or assignment."""
     node = expr
     while True:
-        if node.type == "parenthesized_expression" and len(named(node)) == 1:
-            node = named(node)[0]
-        elif node.type == "await_expression" and named(node):
+        wrapper = node.type in ("parenthesized_expression", "await_expression")
+        if wrapper and len(named(node)) == 1:
             node = named(node)[0]
         elif node.type in ("assignment_expression", "augmented_assignment_expression"):
             left = node.child_by_field_name("left")

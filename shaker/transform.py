@@ -94,7 +94,8 @@ def transform_source(source: Source, options: TransformOptions) -> TransformResu
             plan = stripped.plan
             diagnostics.extend(stripped.diagnostics)
 
-    imports = module_imports(tree)
+    # The import list serves the dev server and the build; plain strips skip the query.
+    imports = module_imports(tree) if development or options.rewrite_import else []
     if options.rewrite_import is not None:
         _rewrite_imports(plan, [*imports, *facts.accepted_deps], options)
     input_map = options.input_map
@@ -104,6 +105,8 @@ def transform_source(source: Source, options: TransformOptions) -> TransformResu
         found = find_source_mapping_url(code)
         if found is not None:
             url, start, end = found
+            end += 2 if code.startswith(b"\r\n", end) else 1 if code[end:end + 1] in (
+                b"\n", b"\r") else 0
             plan.remove(start, end)
             if input_map is None:
                 input_map = parse_data_url(url)

@@ -124,7 +124,7 @@ export type InferEventPayload<E extends string> = E extends keyof HotEventMap
   : any;
 
 /** The wildcard listener: every built-in (under its shaker name) and custom event. */
-export type WildcardListener = (event: string, data: any) => void | Promise<void>;
+export type WildcardListener = (event: string, data: any) => void;
 
 // ---------------------------------------------------------------------------------------------
 // import.meta.hot
@@ -165,9 +165,9 @@ export interface ShakerHotContext {
 
   /** Listen to every event: built-in ones under their `shaker:` names, and custom ones. */
   on(event: '*', cb: WildcardListener): void;
-  on<E extends string>(event: E, cb: (payload: InferEventPayload<E>) => void | Promise<void>): void;
+  on<E extends string>(event: E, cb: (payload: InferEventPayload<E>) => void): void;
   off(event: '*', cb: WildcardListener): void;
-  off<E extends string>(event: E, cb: (payload: InferEventPayload<E>) => void | Promise<void>): void;
+  off<E extends string>(event: E, cb: (payload: InferEventPayload<E>) => void): void;
 
   /** Send a custom event to the server; queued until the connection is open. Never throws. */
   send<E extends string>(event: E, data?: InferEventPayload<E>): void;

@@ -399,8 +399,10 @@ async function applyJsUpdates(updates) {
  */
 async function fetchUpdate(update) {
   const { path, acceptedPath, firstInvalidatedBy } = update;
+  const registered = acceptMap.get(path);
+  if (!registered) return undefined;
   const isSelf = path === acceptedPath;
-  const callbacks = (acceptMap.get(path) ?? []).filter(({ deps }) => deps.includes(acceptedPath));
+  const callbacks = registered.filter(({ deps }) => deps.includes(acceptedPath));
   if (!isSelf && callbacks.length === 0) return undefined;
 
   const disposer = disposeMap.get(acceptedPath);
@@ -411,9 +413,10 @@ async function fetchUpdate(update) {
       console.error(`${LOG} dispose callback of ${acceptedPath} failed:`, err);
     }
   }
+  /** @type {any} */
   let fetched;
   try {
-    fetched = await import(/* @vite-ignore */ updateUrl(update));
+    fetched = await import(updateUrl(update));
   } catch (err) {
     console.error(err);
     console.warn(
@@ -577,7 +580,13 @@ if (hasDocument) {
 
 /** @param {{type: ClientMessageType, event?: string, data?: any}} message */
 function sendMessage(message) {
-  const text = JSON.stringify(message);
+  let text;
+  try {
+    text = JSON.stringify(message);
+  } catch (err) {
+    console.error(`${LOG} cannot send "${message.event}": its data is not JSON`, err);
+    return;
+  }
   if (socketState === 'open' && socket) socket.send(text);
   else if (socketState === 'connecting') pendingMessages.push(text);
   else console.error(`${LOG} not connected to the server: dropped ${text.slice(0, 200)}`);

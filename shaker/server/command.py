@@ -36,17 +36,25 @@ def _version() -> str:
         return str(getattr(shaker, "__version__", "0.0.0"))
 
 
+class _EchoHandler(logging.Handler):
+    """Log records to the terminal through click (looks up stderr at each write)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            click.echo(self.format(record), err=True)
+        except Exception:
+            self.handleError(record)
+
+
 def _configure_logging(debug: bool) -> None:
     logger = logging.getLogger("shaker")
-    if not any(getattr(h, "_shaker_cli", False) for h in logger.handlers):
-        handler = logging.StreamHandler(sys.stderr)
+    if not any(isinstance(h, _EchoHandler) for h in logger.handlers):
+        handler = _EchoHandler()
         handler.setFormatter(
             logging.Formatter("%(asctime)s [shaker] %(levelname)s %(message)s", "%H:%M:%S")
         )
-        handler._shaker_cli = True  # type: ignore[attr-defined]
         logger.addHandler(handler)
     logger.setLevel(logging.DEBUG if debug else logging.INFO)
-    logger.propagate = False
 
 
 def apply_flags(

@@ -86,9 +86,16 @@ def add_import_query(specifier: str) -> str | None:
     return f"{path}?import" + (f"&{query}" if query else "")
 
 
+_URL = re.compile(r"^(?:[a-zA-Z][a-zA-Z0-9+.-]*://|data:|blob:)")
+
+
 def is_bare(specifier: str) -> bool:
-    """A package specifier (``vue``, ``@scope/x``), as opposed to a path or a URL."""
-    return not specifier.startswith(("./", "../", "/")) and ":" not in specifier.split("/")[0]
+    """Not a path or a URL: a package (``vue``) or a plugin's id (``virtual:x``).
+
+    >>> [is_bare(s) for s in ("vue", "virtual:x", "./a.js", "/a.js", "https://x/a.js")]
+    [True, True, False, False, False]
+    """
+    return not specifier.startswith(("./", "../", "/")) and not _URL.match(specifier)
 
 
 def virtual_url(id: str) -> str:

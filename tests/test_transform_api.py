@@ -1,0 +1,163 @@
+"""The public transform API: fast path, diagnostics, source maps, development facts."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import pytest
+
+import shaker
+from shaker.sourcemap import original_position
+
+
+def test_file_without_import_meta_is_returned_as_is_without_parsing(monkeypatch) -> None:
+    import shaker.parse
+
+    def boom(*_a, **_k):
+        raise AssertionError("parsed a file that cannot reference import.meta")
+
+    monkeypatch.setattr(shaker.parse, "parse", boom)
+    code = "const metadata = { meta: 1 };\nimport('./x.js').then(m => m.meta)\n"
+    result = shaker.transform(code)
+    assert result.code is code
+    assert not result.changed and result.diagnostics == []
+
+
+def test_mentions_in_strings_and_comments_are_not_references() -> None:
+    code = 'log("import.meta.hot.accept()") // import.meta.hot\n/* import.meta.hot */\n'
+    result = shaker.transform(code)
+    assert result.code == code and not result.changed
+
+
+def test_syntax_error_has_location_and_code_frame() -> None:
+    with pytest.raises(shaker.ShakerSyntaxError) as info:
+        shaker.transform("let a = 1;\nif (import.meta.hot) {\n  let = ;\n}\n", filename="bad.js")
+    diag = info.value.diagnostic
+    assert (diag.filename, diag.line) == ("bad.js", 3)
+    assert str(info.value).startswith("bad.js:3:")
+    frame = info.value.render()
+    assert "> 3 |   let = ;" in frame and "^" in frame
+
+
+def test_raw_nul_inside_a_template_is_valid_and_kept() -> None:
+    code = "const t = `a\0b`;\nif (import.meta.hot) { x() }\n"
+    assert shaker.transform(code).code == "const t = `a\0b`;\n"
+
+
+def test_raw_nul_outside_a_token_is_a_syntax_error() -> None:
+    with pytest.raises(shaker.ShakerSyntaxError, match="1:9"):
+        shaker.transform("let a = \0 1; import.meta.hot")
+
+
+def test_idempotent_on_a_mixed_module() -> None:
+    code = ("import { a } from './a.js'\nconst hot = import.meta.hot\n"
+            "if (hot) { hot.accept(() => a()) } else { var x = 1 }\nexport { x }\n")
+    once = shaker.transform(code).code
+    assert "import.meta" not in once
+    assert shaker.transform(once).code == once
+
+
+def test_unguarded_call_is_removed_with_a_located_warning() -> None:
+    result = shaker.transform("run()\n  import.meta.hot.accept()\n", filename="m.js")
+    assert result.code == "run()\n"
+    [warning] = result.diagnostics
+    assert (warning.id, warning.line, warning.column) == ("hot-unguarded", 2, 3)
+    assert shaker.render_short(warning).startswith("m.js:2:3: warning: ")
+
+
+def test_define_constants_fold() -> None:
+    code = "if (__DEV__) { dev() } else { prod() }\nlog(process.env.NODE_ENV)\n"
+    result = shaker.transform(code, define={"__DEV__": "false",
+                                            "process.env.NODE_ENV": '"production"'})
+    assert result.code == 'prod()\nlog("production")\n'
+
+
+def test_define_respects_shadowing() -> None:
+    code = "function f(__DEV__) { return __DEV__ }\nlog(__DEV__)\n"
+    result = shaker.transform(code, define={"__DEV__": "false"})
+    assert result.code == "function f(__DEV__) { return __DEV__ }\nlog(false)\n"
+
+
+def test_env_values_follow_mode_and_base() -> None:
+    code = "log(import.meta.env.BASE_URL, import.meta.env.PROD, import.meta.env.NOPE)\n"
+    assert shaker.transform(code, base="/app/").code == 'log("/app/", true, void 0)\n'
+
+
+def test_keep_hot_leaves_hot_code_and_folds_env() -> None:
+    code = "if (import.meta.hot) { import.meta.hot.accept() }\nif (import.meta.env.DEV) x()\n"
+    result = shaker.transform(code, keep_hot=True)
+    assert result.code == "if (import.meta.hot) { import.meta.hot.accept() }\n"
+
+
+def test_development_facts_through_aliases_and_optional_chains() -> None:
+    code = ("const hot = import.meta.hot\nhot?.accept(['./a.js', `./b.js`], () => {})\n"
+            "import.meta.hot?.accept?.()\n")
+    result = shaker.transform(code, mode="development", url="/src/m.js")
+    assert result.code.startswith('import { createHotContext as __shaker_hot } from '
+                                  '"/@shaker/client";import.meta.hot = __shaker_hot("/src/m.js");')
+    assert result.code.count("\n") == code.count("\n")
+    assert result.hot.self_accepting and result.hot.uses_hot
+    assert result.hot.accepted_deps == ("./a.js", "./b.js")
+
+
+def test_development_dynamic_accept_dep_is_an_error_diagnostic() -> None:
+    result = shaker.transform("import.meta.hot.accept(`./${x}.js`, () => {})\n",
+                              mode="development")
+    [diag] = result.diagnostics
+    assert diag.severity is shaker.Severity.ERROR and diag.id == "hot-accept-dynamic"
+
+
+def test_rewrite_import_touches_every_specifier_kind() -> None:
+    code = ("import a from './a.js'\nexport { b } from './b.js'\nimport('./c.js')\n"
+            "import.meta.hot.accept('./a.js', () => {})\n")
+    seen = []
+
+    def rewrite(spec: str) -> str:
+        seen.append(spec)
+        return "/abs/" + spec[2:]
+
+    result = shaker.transform(code, mode="development", url="/m.js", rewrite_import=rewrite)
+    assert seen == ["./a.js", "./b.js", "./c.js", "./a.js"]
+    assert '"/abs/b.js"' in result.code and "import(\"/abs/c.js\")" in result.code
+    assert [(r.specifier, r.kind) for r in result.imports] == [
+        ("./a.js", "static"), ("./b.js", "reexport"), ("./c.js", "dynamic")]
+
+
+def _token_position(code: str, token: str) -> tuple[int, int]:
+    """0-based line and UTF-16 column of the first ``token`` in ``code``."""
+    before = code[: code.index(token)]
+    line = before.count("\n")
+    col_text = before[before.rfind("\n") + 1:]
+    return line, len(col_text.encode("utf-16-le")) // 2
+
+
+def test_source_map_points_tokens_back_with_utf16_columns() -> None:
+    code = ('const s = "héllo 😀";\nif (import.meta.hot) {\n  import.meta.hot.accept()\n}\n'
+            'const 𝑥 = 1; log(s, "😀😀", target)\n')
+    result = shaker.transform(code, filename="src/app.js", sourcemap=True)
+    assert result.map is not None
+    assert result.map["sources"] == ["src/app.js"]
+    assert result.map["sourcesContent"] == [code]
+    for token in ("log", "target", "s, "):
+        gen = _token_position(result.code, token)
+        assert original_position(result.map, *gen) == ("src/app.js",
+                                                       *_token_position(code, token))
+
+
+def test_source_map_composes_with_an_inline_input_map() -> None:
+    # An "original" TypeScript file, compiled to JS with a map: line 0 of the JS maps to
+    # line 5 column 2 of app.ts; we strip the hot code and must still map there.
+    inner = {"version": 3, "sources": ["app.ts"], "names": [],
+             "sourcesContent": ["// ts\n"], "mappings": "AAKE;AACA"}
+    url = base64.b64encode(json.dumps(inner).encode()).decode()
+    code = ("run()\nimport.meta.hot?.accept()\n"
+            f"//# sourceMappingURL=data:application/json;base64,{url}\n")
+    result = shaker.transform(code, filename="app.js", sourcemap=True)
+    assert result.code == "run()\n"
+    assert original_position(result.map, 0, 0) == ("app.ts", 5, 2)
+
+
+def test_non_string_define_is_rejected_clearly() -> None:
+    with pytest.raises(TypeError, match="JavaScript expression strings"):
+        shaker.transform("x", define={"__DEV__": False})  # type: ignore[dict-item]
