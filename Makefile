@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: install dev test lint bench clean
+.PHONY: install dev test lint bench bench-quick clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,14 @@ test: install  ## every test: unit, corpus, oracle, server, browser
 	sh tests/ensure-system-deps.sh
 	$(VENV)/bin/ruff check shaker tests bench
 	$(PY) -m pytest -q
+
+bench: install  ## speed and memory against esbuild and cp -r, then the real-world check
+	$(PY) bench/transform.py
+	$(PY) bench/corpus.py
+
+bench-quick: install
+	$(PY) bench/transform.py --quick
+	$(PY) bench/corpus.py
 
 lint: install
 	$(VENV)/bin/ruff check shaker tests bench

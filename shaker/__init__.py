@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from .config import BuildConfig, Config, ConfigError, HmrConfig, ServerConfig
 from .diagnostics import Diagnostic, Severity, render_rich, render_short
 from .errors import ShakerError, ShakerSyntaxError
 from .options import Mode, RewriteImport, TransformOptions
@@ -25,10 +26,15 @@ from .transform import HotInfo, TransformResult, transform_source
 __version__ = "0.1.0"
 
 __all__ = [
+    "BuildConfig",
+    "Config",
+    "ConfigError",
     "Diagnostic",
+    "HmrConfig",
     "HotInfo",
     "ImportRecord",
     "Plugin",
+    "ServerConfig",
     "Severity",
     "ShakerError",
     "ShakerSyntaxError",

@@ -234,7 +234,7 @@ class Scanner:
     def _pattern_binding(self, ident: Node) -> Binding | None:
         name = ident.text.decode()
         for scope in self.scopes.scope_chain(ident):
-            decl = self.scopes.declarations(scope).get(name)
+            decl = self.scopes.lookup(scope, name)
             if decl is not None:
                 return Binding(scope, name, decl)
         return None

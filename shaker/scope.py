@@ -28,6 +28,10 @@ _LEXICAL_DECLS = frozenset({"lexical_declaration", "class_declaration", "functio
                             "generator_function_declaration"})
 # Identifier node types that can be a read or write of a binding.
 REFERENCE_TYPES = frozenset({"identifier", "shorthand_property_identifier"})
+# ... and those that can declare one.
+_DECLARING_TYPES = frozenset({"identifier", "shorthand_property_identifier_pattern"})
+# Scopes that `var` hoists to (functions are looked up through their own node).
+_VAR_SCOPES = FUNCTION_TYPES | {"program", "class_static_block"}
 
 
 def is_ident_byte(b: int) -> bool:
@@ -87,6 +91,7 @@ class Scopes:
         self.code = code
         self.root = tree.root_node
         self._decls: dict[int, dict[str, Node]] = {}
+        self._vars: dict[tuple[int, str], Node | None] = {}
 
     # -- declarations -------------------------------------------------------------------
     def declarations(self, scope: Node) -> dict[str, Node]:
@@ -98,7 +103,6 @@ class Scopes:
         t = scope.type
         if t == "program":
             self._collect_block(scope, out)
-            self._collect_vars(scope, out)
         elif t in FUNCTION_TYPES:
             if t in ("function_expression", "function", "generator_function"):
                 name = scope.child_by_field_name("name")
@@ -115,15 +119,12 @@ class Scopes:
             body = scope.child_by_field_name("body")
             if body is not None and body.type == "statement_block":
                 self._collect_block(body, out)
-                self._collect_vars(body, out)
         elif t in ("statement_block", "class_static_block", "switch_body"):
             if t == "switch_body":
                 for case in named(scope):
                     self._collect_block(case, out)
             else:
                 self._collect_block(scope, out)
-            if t == "class_static_block":
-                self._collect_vars(scope, out)
         elif t in ("for_statement", "for_in_statement"):
             init = scope.child_by_field_name("initializer")
             if init is not None and init.type == "lexical_declaration":
@@ -171,13 +172,27 @@ class Scopes:
             if name is not None:
                 out.setdefault(name.text.decode(), name)
 
-    def _collect_vars(self, body: Node, out: dict[str, Node]) -> None:
-        """``var`` declarations anywhere in ``body`` outside nested functions (hoisting)."""
-        owner = None if body.type == "program" else body.parent
-        if body.type == "class_static_block":
-            owner = body
-        for ident in var_names(body, owner):
-            out.setdefault(ident.text.decode(), ident)
+    def lookup(self, scope: Node, name: str) -> Node | None:
+        """The identifier declaring ``name`` directly in ``scope``, if any.
+
+        ``var`` declarations hoist from anywhere in a function, so instead of collecting
+        them all (a walk over the whole function), we look at the occurrences of this one
+        name inside the scope and keep one that declares it with ``var`` and hoists here.
+        """
+        found = self.declarations(scope).get(name)
+        if found is not None or scope.type not in _VAR_SCOPES:
+            return found
+        key = (scope.id, name)
+        if key in self._vars:
+            return self._vars[key]
+        owner = None if scope.type == "program" else scope
+        result = None
+        for ident in self.occurrences(name, scope, _DECLARING_TYPES):
+            if _var_declaration_of(ident) and hoist_target(ident) == owner:
+                result = ident
+                break
+        self._vars[key] = result
+        return result
 
     # -- resolution ----------------------------------------------------------------------
     def scope_chain(self, node: Node) -> Iterator[Node]:
@@ -204,12 +219,13 @@ class Scopes:
         """The binding an identifier refers to, or None for a global."""
         name = ident.text.decode()
         for scope in self.scope_chain(ident):
-            decl = self.declarations(scope).get(name)
+            decl = self.lookup(scope, name)
             if decl is not None:
                 return Binding(scope, name, decl)
         return None
 
-    def occurrences(self, name: str, within: Node) -> Iterator[Node]:
+    def occurrences(self, name: str, within: Node,
+                    types: frozenset[str] = REFERENCE_TYPES) -> Iterator[Node]:
         """Identifier nodes spelled ``name`` inside ``within`` (strings/comments excluded)."""
         code = self.code
         needle = name.encode()
@@ -221,7 +237,7 @@ class Scopes:
                 after >= len(code) or not is_ident_byte(code[after])
             ):
                 node = self.root.descendant_for_byte_range(pos, after)
-                if (node is not None and node.type in REFERENCE_TYPES
+                if (node is not None and node.type in types
                         and node.start_byte == pos and node.end_byte == after):
                     yield node
             pos = code.find(needle, after, end)
@@ -265,6 +281,33 @@ def var_names(region: Node, owner: Node | None) -> list[Node]:
         else:
             out.extend(pattern_names(decl))
     return out
+
+
+def _var_declaration_of(ident: Node) -> bool:
+    """Whether ``ident`` is a name declared by ``var`` (directly or in a pattern)."""
+    cur = ident
+    parent = cur.parent
+    while parent is not None and parent.type in ("object_pattern", "array_pattern",
+                                                 "pair_pattern", "assignment_pattern",
+                                                 "object_assignment_pattern", "rest_pattern"):
+        if parent.type == "pair_pattern" and parent.child_by_field_name("value") != cur:
+            return False
+        if parent.type in ("assignment_pattern", "object_assignment_pattern") and (
+            parent.child_by_field_name("left") != cur
+        ):
+            return False
+        cur, parent = parent, parent.parent
+    if parent is None:
+        return False
+    if parent.type == "variable_declarator":
+        decl = parent.parent
+        return parent.child_by_field_name("name") == cur and decl is not None and (
+            decl.type == "variable_declaration")
+    if parent.type == "for_in_statement":
+        kind = parent.child_by_field_name("kind")
+        return parent.child_by_field_name("left") == cur and kind is not None and (
+            kind.type == "var")
+    return False
 
 
 def hoist_target(node: Node) -> Node | None:

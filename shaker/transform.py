@@ -13,10 +13,11 @@ from .scan import ImportRecord, module_imports, scan
 from .scope import Scopes
 from .source import Source
 
-# Byte prefilter, not JavaScript analysis: `import.meta` needs the keyword `import`
-# followed, after optional whitespace, by `.` or a comment.  The spec forbids escapes in
-# it, so a file without this byte pattern cannot reference `import.meta` at all.
-_MAY_HAVE_IMPORT_META = re.compile(rb"import\s*(?:\.|/[*/])")
+# Byte prefilter, not JavaScript analysis: `import.meta` is the keyword `import`, then `.`,
+# then `meta`, with only whitespace or comments between them.  The spec forbids escapes in
+# it, so a file without `import`, optional whitespace and then either `.meta` (spaces
+# allowed around the dot) or a comment opener cannot reference `import.meta` at all.
+_MAY_HAVE_IMPORT_META = re.compile(rb"import\s*(?:\.\s*(?:meta|/[*/])|/[*/])")
 
 
 @dataclass(frozen=True)

@@ -612,7 +612,13 @@ function connect() {
 
   ws.addEventListener('message', ({ data }) => {
     /** @type {HotPayload} */
-    const payload = JSON.parse(data);
+    let payload;
+    try {
+      payload = JSON.parse(data);
+    } catch {
+      console.error(`${LOG} dropped a frame that is not JSON: ${String(data).slice(0, 200)}`);
+      return;
+    }
     enqueue(() => handlePayload(payload));
   });
 

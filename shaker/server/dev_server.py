@@ -128,7 +128,7 @@ class DevServer:
     async def start(self) -> None:
         """Bind ``server.host``:``server.port``, moving up to a free port unless ``strict_port``."""
         app = await self.setup()
-        runner = web.AppRunner(app, handle_signals=False, access_log=None)
+        runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=1.0)
         await runner.setup()
         settings = self.config.server
         host = settings.host or "localhost"
@@ -136,7 +136,7 @@ class DevServer:
         port = settings.port
         try:
             for _attempt in range(MAX_PORT_ATTEMPTS):
-                site = web.TCPSite(runner, bind_host, port, shutdown_timeout=1.0)
+                site = web.TCPSite(runner, bind_host, port)
                 try:
                     await site.start()
                     break

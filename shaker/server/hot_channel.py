@@ -187,9 +187,7 @@ class HotChannel:
         """The aiohttp handler for the WebSocket path."""
         if request.headers.get("Upgrade", "").lower() != "websocket":
             return web.Response(status=426, text="This is the shaker HMR WebSocket endpoint.\n")
-        offered = {
-            p.strip() for p in request.headers.get("Sec-WebSocket-Protocol", "").split(",")
-        }
+        offered = {p.strip() for p in request.headers.get("Sec-WebSocket-Protocol", "").split(",")}
         if not self.allowed_hosts.allows(request.headers.get("Host")):
             return self._refuse(request, 403, "host not allowed")
         if self._closing:
