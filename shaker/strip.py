@@ -21,18 +21,31 @@ from tree_sitter import Node, Tree
 from .diagnostics import Diagnostic, Severity
 from .fold import Ctx, Folder, chain_base, is_optional_link, is_pure, unwrap_parens
 from .plan import Piece, Plan, RangeSet
-from .queries import captures
-from .scan import AliasDecl, ScanResult, Special, unparen
+from .prune import PruneMixin
+from .scan import ScanResult, Special, unparen
 from .scope import (
     FUNCTION_TYPES,
-    Binding,
     Scopes,
     hoist_target,
-    import_bindings,
     named,
     var_names,
 )
 from .source import Source
+from .statements import (
+    ASI_HAZARD_BYTES,
+    ASI_STATEMENTS,
+    block_items,
+    breaks_out,
+    can_unwrap,
+    completes_abruptly,
+    else_body,
+    in_statement_list,
+    in_string_or_template,
+    indent_at,
+    is_string_statement,
+    line_extent,
+    starts_ambiguously,
+)
 
 # Expression nodes a slot extends through (function bodies and statements stop it).
 _CONTAINERS = frozenset(
@@ -43,18 +56,6 @@ _CONTAINERS = frozenset(
      "template_string", "template_substitution", "array", "object", "pair", "spread_element",
      "update_expression", "computed_property_name"}
 )
-# Parents whose children form a statement list.
-_LISTS = frozenset({"program", "statement_block", "switch_case", "switch_default",
-                    "class_static_block"})
-# Statements that end at an automatic semicolon when they lack `;`.
-_ASI_STATEMENTS = frozenset(
-    {"expression_statement", "lexical_declaration", "variable_declaration", "return_statement",
-     "throw_statement", "break_statement", "continue_statement", "debugger_statement",
-     "do_statement", "import_statement", "export_statement"}
-)
-_ASI_HAZARD_BYTES = frozenset(bytes([c]) for c in b"([`+-/*,.%<>=?!~")
-_LOOPS = frozenset({"for_statement", "for_in_statement", "while_statement", "do_statement"})
-
 
 @dataclass
 class _Hoist:
@@ -89,7 +90,7 @@ class StripResult:
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
 
-class Stripper:
+class Stripper(PruneMixin):
     """Plans the production edits for one module."""
 
     def __init__(self, tree: Tree, source: Source, scopes: Scopes, facts: ScanResult) -> None:
@@ -102,6 +103,7 @@ class Stripper:
         self.diagnostics: list[Diagnostic] = []
         self._hoists: list[_Hoist] = []
         self._sites: list[_Site] = []
+        self._tails: list[tuple[Node, Node]] = []
         self._promoted: dict[int, str | None] = {}
         self._warned: set[int] = set()
 
@@ -164,7 +166,7 @@ class Stripper:
             return
         if f.pieces != [(expr.start_byte, expr.end_byte)]:
             pieces = f.pieces
-            if _starts_ambiguously(self._text(pieces)):
+            if starts_ambiguously(self._text(pieces)):
                 pieces = ["(", *pieces, ")"]
             self.plan.emit(expr.start_byte, expr.end_byte, pieces)
 
@@ -178,14 +180,14 @@ class Stripper:
         if t == "if_statement":
             cons = stmt.child_by_field_name("consequence")
             clause = stmt.child_by_field_name("alternative")
-            alt = _else_body(clause)
+            alt = else_body(clause)
             chosen, dropped = (cons, alt) if test.truth else (alt, cons)
             self._replace_statement(stmt, chosen, effects, [d for d in (dropped,) if d])
         elif t == "while_statement":
             self._replace_statement(stmt, None, effects, [stmt.child_by_field_name("body")])
         elif t == "do_statement":
             body = stmt.child_by_field_name("body")
-            if effects is not None or body is None or _breaks_out(body):
+            if effects is not None or body is None or breaks_out(body):
                 self._rewrite(cond, folder, Ctx.TEST)
             else:
                 self._replace_statement(stmt, body, None, [])
@@ -212,7 +214,7 @@ class Stripper:
                            effects: list[Piece] | None, dropped: list[Node]) -> None:
         """Replace ``stmt`` by ``effects;`` followed by the statement ``chosen``."""
         prefix: list[Piece] = [*effects, ";"] if effects is not None else []
-        if chosen is not None and chosen.type == "statement_block" and not _block_items(chosen):
+        if chosen is not None and chosen.type == "statement_block" and not block_items(chosen):
             dropped = [*dropped, chosen]
             chosen = None
         if chosen is None:
@@ -230,13 +232,17 @@ class Stripper:
         indent = self._stmt_indent(stmt)
         if prefix:
             prefix = [*prefix, "\n" + indent if indent is not None else " "]
-        if chosen.type == "statement_block" and _can_unwrap(chosen):
-            items = _block_items(chosen)
+        if chosen.type == "statement_block" and can_unwrap(chosen):
+            items = block_items(chosen)
             first, last = items[0], items[-1]
             self.plan.emit(stmt.start_byte, first.start_byte, prefix)
             self._dedent(first, last, indent)
             self.plan.remove(last.end_byte, stmt.end_byte)
             lead = first
+            # The closing brace ended the block's last statement; now ASI must not join it
+            # with what follows the `if`.
+            self._tails.append((stmt, next((i for i in reversed(items)
+                                            if i.type != "comment"), last)))
         else:
             self.plan.emit(stmt.start_byte, chosen.start_byte, prefix)
             self.plan.remove(chosen.end_byte, stmt.end_byte)
@@ -245,7 +251,7 @@ class Stripper:
                 self._promoted[chosen.id] = indent
         self._sites.append(_Site(stmt, stmt.start_byte, lead=None if prefix else lead,
                                  lead_pos=_first_piece_pos(prefix) if prefix else lead.start_byte))
-        if _completes_abruptly(chosen):
+        if completes_abruptly(chosen):
             self._remove_unreachable_after(stmt)
 
     def _remove_unreachable_after(self, stmt: Node) -> None:
@@ -312,7 +318,7 @@ class Stripper:
                                  semicolon=indent + ";" + newline if whole_lines else ";"))
 
     def _in_list(self, stmt: Node) -> bool:
-        return stmt.id in self._promoted or _in_list(stmt)
+        return stmt.id in self._promoted or in_statement_list(stmt)
 
     def _stmt_indent(self, stmt: Node) -> str | None:
         if stmt.id in self._promoted:
@@ -321,33 +327,10 @@ class Stripper:
 
     # -- layout helpers ------------------------------------------------------------------
     def _line_extent(self, start: int, end: int) -> tuple[int, int, bool]:
-        code = self.code
-        ls = start
-        while ls > 0 and code[ls - 1] in b" \t":
-            ls -= 1
-        own_start = ls == 0 or code[ls - 1] in b"\r\n"
-        le = end
-        while le < len(code) and code[le] in b" \t":
-            le += 1
-        own_end = le == len(code) or code[le] in b"\r\n"
-        if own_start and own_end:
-            if code.startswith(b"\r\n", le):
-                le += 2
-            elif le < len(code):
-                le += 1
-            return ls, le, True
-        if own_end:
-            return ls, end, False
-        return start, le, False
+        return line_extent(self.code, start, end)
 
     def _indent(self, pos: int) -> str | None:
-        """The indentation of ``pos``'s line if only whitespace precedes it, else None."""
-        ls = pos
-        while ls > 0 and self.code[ls - 1] in b" \t":
-            ls -= 1
-        if ls == 0 or self.code[ls - 1] in b"\r\n":
-            return self.code[ls:pos].decode()
-        return None
+        return indent_at(self.code, pos)
 
     def _dedent(self, first: Node, last: Node, indent: str | None) -> None:
         inner = self._indent(first.start_byte)
@@ -363,7 +346,7 @@ class Stripper:
                 return
             ls = nl + 1
             pos = ls
-            if code.startswith(inner.encode(), ls) and not _in_template(root, ls):
+            if code.startswith(inner.encode(), ls) and not in_string_or_template(root, ls):
                 self.plan.remove(ls + len(indent), ls + len(indent) + extra)
 
     def _text(self, pieces: list[Piece]) -> str:
@@ -434,178 +417,38 @@ class Stripper:
                 lead, lead_pos = site.lead, site.lead_pos
             prev = next((s for s in reversed(siblings[:i]) if s.type != "comment"
                          and not removed.covers(s.start_byte, s.end_byte)), None)
-            asi = prev is not None and prev.type in _ASI_STATEMENTS and (
+            asi = prev is not None and prev.type in ASI_STATEMENTS and (
                 not prev.text.rstrip().endswith(b";")
-            ) and self.code[lead_pos:lead_pos + 1] in _ASI_HAZARD_BYTES
-            directive = lead is not None and _is_string_statement(lead) and (
+            ) and self.code[lead_pos:lead_pos + 1] in ASI_HAZARD_BYTES
+            directive = lead is not None and is_string_statement(lead) and (
                 parent.type == "program" or (parent.type == "statement_block"
                                              and parent.parent is not None
                                              and parent.parent.type in FUNCTION_TYPES)
-            ) and all(_is_string_statement(s) for s in siblings[:i] if s.type != "comment"
+            ) and all(is_string_statement(s) for s in siblings[:i] if s.type != "comment"
                       and not removed.covers(s.start_byte, s.end_byte))
             if asi or directive:
                 if lead is not None:
                     done.add(lead.id)
                 self.plan.insert(site.pos, site.semicolon)
-
-    # -- declarations that became unused -------------------------------------------------
-    def _prune_unused(self) -> None:
-        aliases = {id(a): a for a in self.facts.alias_decls}
-        checked: set[tuple[int, str]] = set()
-        pending: list[Binding | AliasDecl] = list(aliases.values())
-        scanned: list[tuple[int, int]] = []
-        while True:
-            removed = RangeSet(self.plan.removed())
-            for start, end in self.plan.removed():
-                if any(s <= start and end <= e for s, e in scanned):
-                    continue
-                scanned.append((start, end))
-                for ident in captures("identifiers", self.tree.root_node, start, end).get(
-                        "name", ()):
-                    if ident.start_byte < start or ident.end_byte > end:
-                        continue
-                    binding = self.scopes.resolve(ident)
-                    if binding is None or binding.declaration == ident:
-                        continue
-                    if binding.scope.type == "program":
-                        pending.append(binding)
-            progress = False
-            while pending:
-                item = pending.pop()
-                if isinstance(item, AliasDecl):
-                    if self._alias_unused(item, removed):
-                        self._remove_alias(item)
-                        progress = True
-                    continue
-                key = (item.scope.id, item.name)
-                if key in checked:
-                    continue
-                refs = self.scopes.references(item)
-                if refs and all(removed.covers(r.start_byte, r.end_byte) for r in refs):
-                    checked.add(key)
-                    if self._remove_declaration(item):
-                        progress = True
-            if not progress:
-                return
-
-    def _alias_unused(self, alias: AliasDecl, removed: RangeSet) -> bool:
-        if removed.covers(alias.declarator.start_byte, alias.declarator.end_byte):
-            return False
-        decl = alias.declarator.parent
-        if decl is not None and decl.parent is not None and (
-            decl.parent.type == "export_statement"
-        ):
-            return False
-        return all(removed.covers(r.start_byte, r.end_byte)
-                   for r in self.scopes.references(alias.binding))
-
-    def _remove_alias(self, alias: AliasDecl) -> None:
-        if alias.element is not None:
-            pattern = alias.element.parent
-            others = [e for e in named(pattern) if e != alias.element]
-            if others:
-                self._remove_list_item(alias.element, named(pattern))
-                return
-        self._remove_declarator(alias.declarator)
-
-    def _remove_declaration(self, binding: Binding) -> bool:
-        decl = binding.declaration
-        parent = decl.parent
-        if parent is None:
-            return False
-        if parent.type in ("import_clause", "namespace_import", "import_specifier"):
-            self._remove_import_binding(decl)
-            return True
-        if parent.type in ("function_declaration", "generator_function_declaration") and (
-            parent.child_by_field_name("name") == decl and _in_list(parent)
-        ):
-            self._remove_statement(parent, [])
-            return True
-        if parent.type == "class_declaration" and _in_list(parent) and _pure_class(parent):
-            self._remove_statement(parent, [])
-            return True
-        if parent.type == "variable_declarator" and parent.child_by_field_name("name") == decl:
-            value = parent.child_by_field_name("value")
-            if value is None or is_pure(value) or value.id in self.facts.specials or (
-                self.plan.covers(value.start_byte, value.end_byte)
+        for stmt, last in self._tails:
+            if last.type not in ASI_STATEMENTS or last.text.rstrip().endswith(b";") or (
+                removed.covers(last.start_byte, last.end_byte)
             ):
-                return self._remove_declarator(parent)
-        return False
+                continue
+            siblings = [c for c in named(stmt.parent) if c.type != "comment"]
+            after = next((s for s in siblings[siblings.index(stmt) + 1:]
+                          if not removed.covers(s.start_byte, s.end_byte)), None)
+            if after is not None and self.code[after.start_byte:after.start_byte + 1] in (
+                ASI_HAZARD_BYTES
+            ):
+                self.plan.insert(last.end_byte, ";")
 
-    def _remove_declarator(self, declarator: Node) -> bool:
-        decl = declarator.parent
-        if decl is None or decl.type not in ("lexical_declaration", "variable_declaration"):
-            return False
-        if decl.parent is not None and decl.parent.type == "export_statement":
-            return False
-        if decl.parent is not None and decl.parent.type in _LOOPS:
-            return False
-        declarators = [d for d in named(decl) if d.type == "variable_declarator"]
-        if len(declarators) == 1:
-            self._remove_statement(decl, [])
-        else:
-            self._remove_list_item(declarator, declarators)
-        return True
-
-    def _remove_list_item(self, item: Node, items: list[Node]) -> None:
-        """Remove one element of a comma-separated list with its separator."""
-        i = items.index(item)
-        if i + 1 < len(items):
-            self.plan.remove(item.start_byte, items[i + 1].start_byte)
-        else:
-            self.plan.remove(items[i - 1].end_byte, item.end_byte)
-
-    def _remove_import_binding(self, ident: Node) -> None:
-        stmt = ident.parent
-        while stmt is not None and stmt.type != "import_statement":
-            stmt = stmt.parent
-        if stmt is None:
-            return
-        removed = RangeSet(self.plan.removed())
-        bindings = list(import_bindings(stmt))
-        live = [b for b in bindings if b != ident and not (
-            self._binding_dead(b, removed))]
-        source = stmt.child_by_field_name("source")
-        if source is None:
-            return
-        if not live:
-            self.plan.replace(stmt.start_byte, source.start_byte, "import ")
-            return
-        spec = ident.parent
-        if spec is not None and spec.type == "import_specifier":
-            specs = [s for s in named(spec.parent) if s.type == "import_specifier"]
-            live_specs = [s for s in specs if s != spec and not self.plan.covers(
-                s.start_byte, s.end_byte)]
-            if not live_specs:
-                clause = spec.parent.parent
-                parts = named(clause)
-                idx = parts.index(spec.parent)
-                self.plan.remove(parts[idx - 1].end_byte if idx else spec.parent.start_byte,
-                                 spec.parent.end_byte)
-            else:
-                self._remove_list_item(spec, specs)
-            return
-        clause = ident.parent if ident.parent.type == "import_clause" else ident.parent.parent
-        parts = named(clause)
-        owner = ident if ident.parent.type == "import_clause" else ident.parent
-        idx = parts.index(owner)
-        if idx + 1 < len(parts):
-            self.plan.remove(owner.start_byte, parts[idx + 1].start_byte)
-        else:
-            self.plan.remove(parts[idx - 1].end_byte, owner.end_byte)
-
-    def _binding_dead(self, ident: Node, removed: RangeSet) -> bool:
-        binding = Binding(self.tree.root_node, ident.text.decode(), ident)
-        refs = self.scopes.references(binding)
-        return bool(refs) and all(removed.covers(r.start_byte, r.end_byte) for r in refs)
-
-
-# -- tree predicates ---------------------------------------------------------------------
 def _slot_of(node: Node) -> Node:
     cur = node
     while cur.parent is not None and cur.parent.type in _CONTAINERS:
         cur = cur.parent
     return cur
+
 
 
 def _inner(node: Node) -> Node:
@@ -617,12 +460,6 @@ def _inner(node: Node) -> Node:
     return node
 
 
-def _else_body(clause: Node | None) -> Node | None:
-    if clause is None:
-        return None
-    body = named(clause)
-    return body[0] if body else None
-
 
 def _first_piece_pos(pieces: list[Piece]) -> int:
     for piece in pieces:
@@ -630,111 +467,6 @@ def _first_piece_pos(pieces: list[Piece]) -> int:
             return piece[0]
     return -1
 
-
-def _completes_abruptly(stmt: Node) -> bool:
-    """Whether running ``stmt`` always ends in return/throw/break/continue."""
-    t = stmt.type
-    if t in ("return_statement", "throw_statement", "break_statement", "continue_statement"):
-        return True
-    if t == "statement_block":
-        items = [c for c in _block_items(stmt) if c.type != "comment"]
-        return bool(items) and _completes_abruptly(items[-1])
-    return False
-
-
-def _in_list(stmt: Node) -> bool:
-    parent = stmt.parent
-    return parent is not None and parent.type in _LISTS
-
-
-def _block_items(block: Node) -> list[Node]:
-    """A block's children between the braces, comments included."""
-    return [c for c in block.children if c.type not in ("{", "}")]
-
-
-def _can_unwrap(block: Node) -> bool:
-    """A block can lose its braces if it declares nothing block-scoped."""
-    if block.parent is not None and block.parent.type == "labeled_statement":
-        return False
-    for item in _block_items(block):
-        t = item.type
-        if t in ("lexical_declaration", "class_declaration", "function_declaration",
-                 "generator_function_declaration"):
-            return False
-    return True
-
-
-def _breaks_out(body: Node) -> bool:
-    """Whether ``body`` has a ``break``/``continue`` that targets the loop around it."""
-    stack = list(body.children)
-    while stack:
-        node = stack.pop()
-        t = node.type
-        if t in ("break_statement", "continue_statement"):
-            return True
-        if t in FUNCTION_TYPES or t in _LOOPS or t == "switch_statement":
-            # labelled jumps may still leave through nested loops; be conservative
-            if any(c.type == "statement_identifier" for c in _descendants(node)):
-                return True
-            continue
-        stack.extend(node.children)
-    return False
-
-
-def _descendants(node: Node) -> list[Node]:
-    out = []
-    stack = list(node.children)
-    while stack:
-        n = stack.pop()
-        out.append(n)
-        stack.extend(n.children)
-    return out
-
-
-def _in_template(root: Node, pos: int) -> bool:
-    node = root.descendant_for_byte_range(pos, pos)
-    while node is not None:
-        if node.type in ("template_string", "string"):
-            return True
-        node = node.parent
-    return False
-
-
-def _is_string_statement(stmt: Node) -> bool:
-    if stmt.type != "expression_statement":
-        return False
-    inner = named(stmt)
-    return len(inner) == 1 and inner[0].type == "string"
-
-
-def _starts_ambiguously(text: str) -> bool:
-    """Whether an expression statement starting with ``text`` would parse as something else."""
-    stripped = text.lstrip()
-    return stripped.startswith(("{", "function", "class", "let [", "async function"))
-
-
-def _pure_class(cls: Node) -> bool:
-    heritage = next((c for c in named(cls) if c.type == "class_heritage"), None)
-    if heritage is not None and not all(c.type == "identifier" for c in named(heritage)):
-        return False
-    body = cls.child_by_field_name("body")
-    for member in named(body) if body is not None else []:
-        if member.type == "class_static_block":
-            return False
-        if member.type == "field_definition":
-            prop = member.child_by_field_name("property")
-            value = member.child_by_field_name("value")
-            if prop is not None and prop.type == "computed_property_name":
-                return False
-            if value is not None and any(c.type == "static" for c in member.children) and (
-                not is_pure(value)
-            ):
-                return False
-        if member.type == "method_definition":
-            name = member.child_by_field_name("name")
-            if name is not None and name.type == "computed_property_name":
-                return False
-    return True
 
 
 def _unguarded_chain(expr: Node, folder: Folder) -> Node | None:

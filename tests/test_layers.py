@@ -18,7 +18,7 @@ LAYERS: dict[str, int] = {
     "edits": 2, "queries": 2, "scope": 2,
     "scan": 3,
     "fold": 4,
-    "strip": 5, "inject": 5,
+    "statements": 4.5, "strip": 5, "prune": 5, "inject": 5,
     "transform": 6,
     "batch": 7, "build": 7, "watch": 7, "resolve": 7,
     "server": 8,
