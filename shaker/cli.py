@@ -6,8 +6,10 @@ stderr), chooses exit codes, and writes output.  Library code below it never pri
 
 from __future__ import annotations
 
+import importlib
 import sys
 from pathlib import Path
+from typing import ClassVar
 
 import click
 
@@ -27,7 +29,29 @@ def _define(values: tuple[str, ...]) -> dict[str, str]:
     return out
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _LazyGroup(click.Group):
+    """A group whose heavier commands (aiohttp, watchfiles) are imported only when run.
+
+    ``shaker transform`` is a hot path for build tools; it must not pay for the server.
+    """
+
+    lazy: ClassVar[dict[str, str]] = {"dev": "shaker.server.command:dev"}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in self.lazy and name not in self.commands:
+            module, _, attr = self.lazy[name].partition(":")
+            try:
+                command = getattr(importlib.import_module(module), attr)
+            except ImportError as exc:  # a broken install should say what is missing
+                raise click.ClickException(f"`shaker {name}` is unavailable: {exc}") from exc
+            self.add_command(command, name)
+        return super().get_command(ctx, name)
+
+
+@click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="shaker")
 def main() -> None:
     """Vite's import.meta.hot workflow for any JavaScript project, without Node.js."""
@@ -157,18 +181,6 @@ def _echo_diagnostic(diag: Diagnostic) -> None:
 
 def _color() -> bool:
     return sys.stderr.isatty()
-
-
-def _register_optional_commands() -> None:
-    """Commands whose modules pull in aiohttp and friends are added when present."""
-    try:
-        from .server.command import dev
-    except ImportError:
-        return
-    main.add_command(dev)
-
-
-_register_optional_commands()
 
 
 if __name__ == "__main__":  # pragma: no cover
