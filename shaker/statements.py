@@ -26,6 +26,26 @@ ASI_STATEMENTS = frozenset(
 ASI_HAZARD_BYTES = frozenset(bytes([c]) for c in b"([`+-/*,.%<>=?!~")
 
 
+def ends_without_semicolon(stmt: Node) -> bool:
+    """Whether ``stmt`` ends where ASI ended it, so the next line could continue it.
+
+    Compound statements end with their last sub-statement: ``if (a) log(a)`` has no `;`.
+    """
+    t = stmt.type
+    if t in ASI_STATEMENTS:
+        return not stmt.text.rstrip().endswith(b";")
+    if t == "if_statement":
+        clause = stmt.child_by_field_name("alternative")
+        body = else_body(clause) if clause is not None else stmt.child_by_field_name(
+            "consequence")
+    elif t in ("for_statement", "for_in_statement", "while_statement", "with_statement",
+               "labeled_statement"):
+        body = stmt.child_by_field_name("body")
+    else:
+        return False
+    return body is not None and ends_without_semicolon(body)
+
+
 def line_extent(code: bytes, start: int, end: int) -> tuple[int, int, bool]:
     """The range to delete for a statement at ``[start, end)``, and whether it was whole lines.
 

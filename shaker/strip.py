@@ -33,12 +33,12 @@ from .scope import (
 from .source import Source
 from .statements import (
     ASI_HAZARD_BYTES,
-    ASI_STATEMENTS,
     block_items,
     breaks_out,
     can_unwrap,
     completes_abruptly,
     else_body,
+    ends_without_semicolon,
     in_statement_list,
     in_string_or_template,
     indent_at,
@@ -417,9 +417,8 @@ class Stripper(PruneMixin):
                 lead, lead_pos = site.lead, site.lead_pos
             prev = next((s for s in reversed(siblings[:i]) if s.type != "comment"
                          and not removed.covers(s.start_byte, s.end_byte)), None)
-            asi = prev is not None and prev.type in ASI_STATEMENTS and (
-                not prev.text.rstrip().endswith(b";")
-            ) and self.code[lead_pos:lead_pos + 1] in ASI_HAZARD_BYTES
+            asi = prev is not None and ends_without_semicolon(prev) and (
+                self.code[lead_pos:lead_pos + 1] in ASI_HAZARD_BYTES)
             directive = lead is not None and is_string_statement(lead) and (
                 parent.type == "program" or (parent.type == "statement_block"
                                              and parent.parent is not None
@@ -431,9 +430,8 @@ class Stripper(PruneMixin):
                     done.add(lead.id)
                 self.plan.insert(site.pos, site.semicolon)
         for stmt, last in self._tails:
-            if last.type not in ASI_STATEMENTS or last.text.rstrip().endswith(b";") or (
-                removed.covers(last.start_byte, last.end_byte)
-            ):
+            if not ends_without_semicolon(last) or removed.covers(last.start_byte,
+                                                                   last.end_byte):
                 continue
             siblings = [c for c in named(stmt.parent) if c.type != "comment"]
             after = next((s for s in siblings[siblings.index(stmt) + 1:]
