@@ -1,0 +1,81 @@
+"""A syntax error is reported only for input that really is invalid: ``node --check`` decides.
+
+Each valid input below mixes a construct that parsers get wrong easily (regex vs division,
+nested templates, raw NULs, attributes, private ``in``...) with hot code, so the transform
+must parse it; each invalid one must raise with a location.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+import shaker
+
+VALID = {
+    "import attributes": 'import data from "./a.json" with { type: "json" };\n',
+    "private in": "class A { #x = 1; static has(o) { return #x in o } }\n",
+    "regex v flag": "const r = /[\\p{L}--[a-z]]/v;\n",
+    "top-level await": "await Promise.resolve(1);\n",
+    "logical assignment": "let a = null; a ??= 1; a ||= 2; a &&= 3;\n",
+    "bigint with separators": "const n = 1_000_000n;\n",
+    "regex after if parens": "if (x) /re/.test(s);\n",
+    "division chains": "const a = b / c / d;\nconst e = (f) / 2 / g;\n",
+    "class static block": "class A { static { this.x = 1 } }\n",
+    "nested templates": "const t = `a${`b${c}`}`;\n",
+    "hashbang": "#!/usr/bin/env node\n",
+    "slash in regex class": "const r = /[/]/;\n",
+    "label then regex": "a: /x/g.exec(s);\n",
+    "unicode escape identifier": "var \\u0061bc = 1;\n",
+    "line continuation in string": 'const s = "a\\\nb";\n',
+    "U+2028 in a string": 'const s = "a\u2028b";\n',
+    "contextual keywords as names": "const o = { get: 1, set: 2, static: 1, async: 2, of: 3 };\n",
+    "generators": "function* g() { const x = yield; yield* g() }\n",
+    "class members": "class A { x = () => this; static #y; get #z() { return 1 } }\n",
+    "raw NUL in a template": "const t = `a\0b`;\n",
+    "raw NUL in a comment": "// a\0b\n",
+}
+INVALID = {
+    "let without a name": ("let = ;\n", 1),
+    "unterminated string": ('const s = "abc\n', 1),
+    "unclosed block": ("if (a) {\n  b()\n", 3),
+    "raw NUL in code": ("let a = \0 1;\n", 1),
+}
+
+needs_node = pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
+
+
+def _node_accepts(code: str, tmp_path: Path) -> bool:
+    path = tmp_path / "m.mjs"
+    path.write_text(code)
+    return subprocess.run(["node", "--check", str(path)], capture_output=True,
+                          timeout=30).returncode == 0
+
+
+@needs_node
+@pytest.mark.parametrize("name", sorted(VALID))
+def test_valid_modules_are_transformed(name: str, tmp_path: Path) -> None:
+    code = VALID[name]
+    if code.startswith("#!"):
+        code += "import.meta.hot?.accept();\n"
+    else:
+        code = "import.meta.hot?.accept();\n" + code
+    assert _node_accepts(code, tmp_path), "the test input itself must be valid"
+    result = shaker.transform(code)
+    assert "import.meta" not in result.code
+    assert _node_accepts(result.code, tmp_path)
+
+
+@needs_node
+@pytest.mark.parametrize("name", sorted(INVALID))
+def test_invalid_modules_raise_with_a_location(name: str, tmp_path: Path) -> None:
+    body, line = INVALID[name]
+    code = body + "import.meta.hot?.accept();\n" if line else body
+    assert not _node_accepts(code, tmp_path), "the test input itself must be invalid"
+    with pytest.raises(shaker.ShakerSyntaxError) as info:
+        shaker.transform(code, filename="bad.js")
+    assert info.value.diagnostic.line == line
+    assert str(info.value).startswith(f"bad.js:{line}:")
