@@ -375,12 +375,7 @@ class Folder:
         b_ctx = ctx
         b = self.fold(right, b_ctx)
         if a.truth is not None:  # left is decided and lets the right side run
-            ea = self.fold(left, Ctx.EFFECT)
-            if ea.pieces is None:
-                return b
-            if b.pieces is None:
-                return Folded(ea.pieces, b.truth, b.value, False)
-            return Folded(["(", *ea.pieces, ", ", *b.pieces, ")"], b.truth, b.value, False)
+            return self._after_effects_of(left, b)
         # left unknown
         if ctx is Ctx.EFFECT:
             if b.pieces is None:
@@ -404,15 +399,19 @@ class Folder:
         a = self.fold(left, Ctx.VALUE)
         if a.value is not UNKNOWN:
             if a.value is None or a.value is UNDEFINED:
-                b = self.fold(right, ctx)
-                ea = self.fold(left, Ctx.EFFECT)
-                if ea.pieces is None:
-                    return b
-                if b.pieces is None:
-                    return Folded(ea.pieces, b.truth, b.value, False)
-                return Folded(["(", *ea.pieces, ", ", *b.pieces, ")"], b.truth, b.value, False)
+                return self._after_effects_of(left, self.fold(right, ctx))
             return a if ctx is not Ctx.EFFECT else self.fold(left, Ctx.EFFECT)
         return self._rebuild(node, ctx)
+
+    def _after_effects_of(self, first: Node, result: Folded) -> Folded:
+        """``result``, preceded by the side effects of evaluating ``first`` (if any)."""
+        effects = self.fold(first, Ctx.EFFECT).pieces
+        if effects is None:
+            return result
+        if result.pieces is None:
+            return Folded(effects, result.truth, result.value, False)
+        return Folded(["(", *effects, ", ", *result.pieces, ")"], result.truth, result.value,
+                      False)
 
     def _between(self, left: Node, right: Node) -> list[Piece]:
         return [(left.end_byte, right.start_byte)]
@@ -425,14 +424,7 @@ class Folder:
             return self._rebuild(node, ctx)
         c = self.fold(cond, Ctx.TEST)
         if c.truth is not None:
-            branch = self.fold(yes if c.truth else no, ctx)
-            ec = self.fold(cond, Ctx.EFFECT)
-            if ec.pieces is None:
-                return branch
-            if branch.pieces is None:
-                return Folded(ec.pieces, branch.truth, branch.value, False)
-            return Folded(["(", *ec.pieces, ", ", *branch.pieces, ")"], branch.truth,
-                          branch.value, False)
+            return self._after_effects_of(cond, self.fold(yes if c.truth else no, ctx))
         y = self.fold(yes, ctx)
         n = self.fold(no, ctx)
         if ctx is Ctx.EFFECT and y.pieces is None and n.pieces is None:
