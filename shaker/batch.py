@@ -236,7 +236,10 @@ def transform_tree(src: Path, out: Path, options: TransformOptions, *,
     try:
         n = max(1, min(workers or os.cpu_count() or 1, len(paths) // 8 or 1))
         sizes = [size for _, size in listing]
-        chunks = _chunks(paths, sizes, n * 4 if n > 1 else 1)
+        chunks = _chunks(paths, sizes, n * 6 if n > 1 else 1)
+        # Largest first (LPT scheduling), so one big file does not finish last.
+        weight = dict(zip(paths, sizes, strict=True))
+        chunks.sort(key=lambda c: -sum(weight[p] for p in c))
         if n == 1:
             results = [_process_chunk(str(src), str(tmp), c, options) for c in chunks]
         else:
