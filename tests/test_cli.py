@@ -1,0 +1,119 @@
+"""``shaker transform`` as a user runs it: files, stdin, trees, maps and failures."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from shaker.cli import main
+from shaker.sourcemap import original_position
+
+HOT = "if (import.meta.hot) {\n  import.meta.hot.accept()\n}\nrun()\n"
+BAD = "if (import.meta.hot) {\n  let = ;\n}\n"
+
+
+def _run(*args: str, input: str | None = None):
+    return CliRunner().invoke(main, list(args), input=input)
+
+
+def test_file_to_stdout(tmp_path: Path) -> None:
+    src = tmp_path / "main.js"
+    src.write_text(HOT)
+    result = _run("transform", str(src))
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "run()\n"
+
+
+def test_stdin_to_stdout_with_define_and_warning() -> None:
+    result = _run("transform", "-", "--define", "__DEV__=false",
+                  input="if (__DEV__) dev()\nimport.meta.hot.accept()\nlog(1)\n")
+    assert result.exit_code == 0
+    assert result.stdout == "log(1)\n"
+    assert "<stdin>:2:1: warning:" in result.stderr and "[hot-unguarded]" in result.stderr
+
+
+def test_development_mode_with_url() -> None:
+    result = _run("transform", "-", "--mode", "development", "--url", "/src/a.js",
+                  input="import.meta.hot?.accept()\n")
+    preamble = ('import { createHotContext as __shaker_hot } from "/@shaker/client";'
+                'import.meta.hot = __shaker_hot("/src/a.js");')
+    assert result.stdout.startswith(preamble)
+
+
+def test_keep_hot() -> None:
+    result = _run("transform", "-", "--keep-hot", input=HOT)
+    assert result.stdout == HOT
+
+
+def test_syntax_error_exits_1_with_a_code_frame_and_writes_nothing(tmp_path: Path) -> None:
+    src = tmp_path / "bad.js"
+    src.write_text(BAD)
+    out = tmp_path / "out.js"
+    result = _run("transform", str(src), "-o", str(out))
+    assert result.exit_code == 1
+    assert f"{src}:2:" in result.stderr and "> 2 |   let = ;" in result.stderr
+    assert not out.exists()
+
+
+def test_external_source_map(tmp_path: Path) -> None:
+    src = tmp_path / "main.js"
+    src.write_text("const x = 'é😀'\n" + HOT)
+    out = tmp_path / "dist" / "main.js"
+    result = _run("transform", str(src), "-o", str(out), "--sourcemap", "external")
+    assert result.exit_code == 0, result.output
+    code = out.read_text()
+    assert code == "const x = 'é😀'\nrun()\n//# sourceMappingURL=main.js.map\n"
+    smap = json.loads((tmp_path / "dist" / "main.js.map").read_text())
+    assert smap["file"] == "main.js"
+    assert original_position(smap, 1, 0) == (str(src), 4, 0)
+
+
+def test_inline_source_map() -> None:
+    result = _run("transform", "-", "--sourcemap", "inline", input=HOT)
+    assert result.stdout.startswith("run()\n//# sourceMappingURL=data:application/json;")
+
+
+def test_tree_mode_mirrors_and_summarises(tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    (src / "lib").mkdir(parents=True)
+    (src / "main.js").write_text(HOT)
+    (src / "lib" / "util.mjs").write_text("export const a = 1\n")
+    (src / "style.css").write_text("body{}\n")
+    out = tmp_path / "out"
+    result = _run("transform", str(src), "-o", str(out))
+    assert result.exit_code == 0, result.output
+    assert (out / "main.js").read_text() == "run()\n"
+    assert (out / "lib" / "util.mjs").read_text() == "export const a = 1\n"
+    assert (out / "style.css").read_text() == "body{}\n"
+    assert "3 files, 1 parsed, 1 changed, 0 warnings, 0 errors" in result.stderr
+
+
+def test_tree_with_a_syntax_error_leaves_out_untouched(tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "main.js").write_text(HOT)
+    out = tmp_path / "out"
+    assert _run("transform", str(src), "-o", str(out)).exit_code == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    (src / "bad.js").write_text(BAD)
+    (src / "main.js").write_text(HOT + "more()\n")
+    result = _run("transform", str(src), "-o", str(out))
+    assert result.exit_code == 1
+    assert "bad.js:2:" in result.stderr and "left unchanged" in result.stderr
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "src"]  # no temp dirs left
+
+
+def test_tree_needs_an_output_dir(tmp_path: Path) -> None:
+    result = _run("transform", str(tmp_path))
+    assert result.exit_code == 2 and "needs -o OUT" in result.output
+
+
+def test_python_dash_m_shaker() -> None:
+    proc = subprocess.run([sys.executable, "-m", "shaker", "transform", "-"], input=HOT,
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0 and proc.stdout == "run()\n"
