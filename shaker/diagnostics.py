@@ -13,7 +13,6 @@ app.js:2:1: warning: unguarded use [hot-unguarded]
   1 | const a = 1;
 > 2 | import.meta.hot.accept()
     | ^
-  3 |
 """
 
 from __future__ import annotations
@@ -119,7 +118,10 @@ def render_rich(d: Diagnostic, source: Source, *, color: bool = False) -> str:
     if len(error_text) > _MAX_WIDTH:
         window = max(0, min(len(before) - _MAX_WIDTH // 2, len(error_text) - _MAX_WIDTH))
 
-    first, last = max(0, row - _CONTEXT), min(index.line_count - 1, row + _CONTEXT)
+    last_line = index.line_count - 1
+    if last_line > row and not index.line_text(last_line):
+        last_line -= 1  # the empty "line" after a final newline is not worth a frame row
+    first, last = max(0, row - _CONTEXT), min(last_line, row + _CONTEXT)
     width = len(str(last + 1))
     lines = [header]
     for n in range(first, last + 1):
