@@ -53,28 +53,66 @@ def parse(source: Source) -> Tree:
 
 def _raise_first_error(source: Source, root: Node) -> None:
     node = root
-    while True:
-        if node.is_missing:
-            kind = node.type
-            message = f"Expected {kind!r}" if kind else "Unexpected end of input"
+    while not (node.is_missing or node.is_error):
+        child = next((c for c in node.children
+                      if c.has_error or c.is_missing or c.is_error), None)
+        if child is None:  # has_error set but no child carries it: report the node itself
             break
-        if node.is_error:
-            bad = node.child(0) if node.child_count else node
-            text = source.code[bad.start_byte : bad.end_byte][:20].decode("utf-8", "replace")
-            message = f"Unexpected token {text!r}" if text.strip() else "Unexpected token"
-            if node.start_byte >= len(source.code.rstrip()):
-                message = "Unexpected end of input"
-            break
-        for child in node.children:
-            if child.has_error or child.is_missing or child.is_error:
-                node = child
-                break
-        else:  # has_error set but no child carries it: report the node itself
-            message = "Invalid syntax"
-            break
+        node = child
+    offset, message = _describe(source, node)
     raise ShakerSyntaxError(
-        Diagnostic.at(source, node.start_byte, message, severity=Severity.ERROR), source
+        Diagnostic.at(source, offset, message, severity=Severity.ERROR), source
     )
+
+
+_OPENERS = {"(": ")", "[": "]", "{": "}", "${": "}"}
+_QUOTES = frozenset({'"', "'", "`"})
+
+
+def _describe(source: Source, node: Node) -> tuple[int, str]:
+    """Where to point and what to say for an ERROR or MISSING node.
+
+    tree-sitter wraps the tokens it could not fit in an ERROR node; the most useful report
+    is an opener that is never closed, an unterminated string, or else the last token of the
+    node, which is where the parser gave up (``const = 1`` fails at ``=``, as V8 says).
+    """
+    if node.is_missing:
+        return node.start_byte, f"Expected {node.type!r}" if node.type else "Unexpected token"
+    if not node.is_error:
+        return node.start_byte, "Invalid syntax"
+    leaves = _leaves(node)
+    stack: list[Node] = []
+    for leaf in leaves:
+        text = leaf.type
+        if text in _OPENERS:
+            stack.append(leaf)
+        elif stack and text == _OPENERS.get(stack[-1].type):
+            stack.pop()
+        elif text in _QUOTES and leaf.parent is not None and leaf.parent.is_error:
+            return leaf.start_byte, "Unterminated string literal"
+    if stack:
+        opener = stack[-1]
+        return opener.start_byte, f"{opener.type!r} is never closed"
+    if not leaves:
+        return node.start_byte, "Invalid syntax"
+    last = leaves[-1]
+    if last.start_byte >= len(source.code.rstrip()):
+        return last.start_byte, "Unexpected end of input"
+    text = source.code[last.start_byte:last.end_byte][:20].decode("utf-8", "replace")
+    return last.start_byte, f"Unexpected token {text!r}" if text.strip() else "Unexpected token"
+
+
+def _leaves(node: Node) -> list[Node]:
+    out: list[Node] = []
+    stack = [node]
+    while stack:
+        cur = stack.pop()
+        if cur.child_count == 0:
+            if cur.end_byte > cur.start_byte:
+                out.append(cur)
+        else:
+            stack.extend(reversed(cur.children))
+    return out
 
 
 def _check_nuls(source: Source, root: Node) -> None:

@@ -79,3 +79,14 @@ def test_invalid_modules_raise_with_a_location(name: str, tmp_path: Path) -> Non
         shaker.transform(code, filename="bad.js")
     assert info.value.diagnostic.line == line
     assert str(info.value).startswith(f"bad.js:{line}:")
+
+
+@pytest.mark.parametrize(("code", "expected"), [
+    ("const = 1;\n", "1:7: error: Unexpected token '='"),
+    ("if (a) {\n  foo(\n}\n", "2:6: error: '(' is never closed"),
+    ('const s = "abc\n', "1:11: error: Unterminated string literal"),
+])
+def test_messages_point_where_the_parser_gave_up(code: str, expected: str) -> None:
+    with pytest.raises(shaker.ShakerSyntaxError) as info:
+        shaker.transform(code + "import.meta.hot?.accept()\n", filename="m.js")
+    assert str(info.value) == f"m.js:{expected}"
