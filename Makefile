@@ -27,10 +27,12 @@ test: install  ## every test: unit, corpus, oracle, server, browser
 bench: install  ## speed and memory against esbuild and cp -r, then the real-world check
 	$(PY) bench/transform.py
 	$(PY) bench/corpus.py
+	$(PY) bench/build.py
 
 bench-quick: install
 	$(PY) bench/transform.py --quick
 	$(PY) bench/corpus.py
+	$(PY) bench/build.py --rounds 1
 
 lint: install
 	$(VENV)/bin/ruff check shaker tests bench

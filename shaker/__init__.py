@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from .config import BuildConfig, Config, ConfigError, HmrConfig, ServerConfig
+from .config import BuildConfig, Config, ConfigError, HmrConfig, ServerConfig, WatchConfig
 from .diagnostics import Diagnostic, Severity, render_rich, render_short
 from .errors import ShakerError, ShakerSyntaxError
 from .options import Mode, RewriteImport, TransformOptions
@@ -40,6 +40,7 @@ __all__ = [
     "ShakerSyntaxError",
     "TransformOptions",
     "TransformResult",
+    "WatchConfig",
     "__version__",
     "render_rich",
     "render_short",

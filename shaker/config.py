@@ -102,6 +102,31 @@ class HmrConfig:
 
 
 @dataclass(frozen=True)
+class WatchConfig:
+    """The file watcher behind hot updates (``server.watch``).
+
+    ``ignored`` globs are added to the directories never watched (``.git``, ``node_modules``,
+    ``dist``, the build's ``outdir``); a glob without ``/`` matches a name at any depth.
+    ``use_polling`` is for file systems that send no events (containers with bind mounts,
+    network drives, WSL's ``/mnt``); ``WATCHFILES_FORCE_POLLING=1`` turns it on too.
+    ``debounce`` is the quiet time, in ms, that ends a batch of changes.
+    """
+
+    ignored: tuple[str, ...] = ()
+    use_polling: bool = False
+    interval: int = 300
+    debounce: int = 1
+
+    def __post_init__(self) -> None:
+        if isinstance(self.ignored, str):
+            _set(self, "ignored", (self.ignored,))
+        else:
+            _set(self, "ignored", tuple(self.ignored))
+        if self.interval <= 0 or self.debounce <= 0:
+            raise ValueError("watch.interval and watch.debounce must be positive (milliseconds)")
+
+
+@dataclass(frozen=True)
 class ServerConfig:
     """The dev server. ``allowed_hosts=True`` disables the DNS-rebinding check (opt-in only)."""
 
@@ -114,6 +139,7 @@ class ServerConfig:
     fs_deny: tuple[str, ...] = DEFAULT_FS_DENY
     max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES
     hmr: HmrConfig = field(default_factory=HmrConfig)
+    watch: WatchConfig = field(default_factory=WatchConfig)
 
     def __post_init__(self) -> None:
         if not 0 <= self.port < 65536:  # 0 asks the OS for a free port (tests use it)
@@ -131,6 +157,7 @@ class ServerConfig:
             value = getattr(self, name)
             _set(self, name, (value,) if isinstance(value, str) else tuple(value))
         _set(self, "hmr", _coerce(HmrConfig, self.hmr, "server.hmr"))
+        _set(self, "watch", _coerce(WatchConfig, self.watch, "server.watch"))
 
 
 @dataclass(frozen=True)

@@ -145,7 +145,11 @@ class Prune:
 
 @dataclass(frozen=True)
 class ErrorPayload:
+    """``during_update`` is shaker's addition: the error came from checking a changed file
+    before a hot update, so the page still runs the previous version and is not broken."""
+
     err: ErrorInfo
+    during_update: bool | None = None
     type: Literal["error"] = field(default="error", init=False)
 
 
@@ -186,6 +190,7 @@ _WIRE_NAMES = {
     "is_within_circular_import": "isWithinCircularImport",
     "first_invalidated_by": "firstInvalidatedBy",
     "triggered_by": "triggeredBy",
+    "during_update": "duringUpdate",
 }
 # Fields that stay on the wire even when None/absent would otherwise drop them.
 _ALWAYS = {"data"}

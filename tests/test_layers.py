@@ -13,16 +13,17 @@ PACKAGE = Path(__file__).resolve().parent.parent / "shaker"
 # Lower number = lower layer. A module may import modules of its own layer or below.
 LAYERS: dict[str, int] = {
     "values": 0, "source": 0, "diagnostics": 0, "errors": 0, "options": 0, "protocol": 0,
-    "plugin": 0, "config": 0,
+    "plugin": 0, "config": 0, "html": 0, "css": 0, "manifest": 0, "naming": 0, "nodes": 0.5,
     "sourcemap": 1, "parse": 1, "graph": 1, "plan": 1,
     "edits": 2, "queries": 2, "scope": 2,
-    "scan": 3,
+    "scan": 3, "effects": 3,
     "fold": 4,
     "statements": 4.5, "strip": 5, "prune": 5, "inject": 5,
     "transform": 6,
-    "batch": 7, "build": 7, "watch": 7, "resolve": 7,
-    "server": 8,
-    "cli": 9, "__main__": 9, "__init__": 9,
+    "batch": 7, "build": 7, "watch": 7, "resolve": 7, "loaders": 7, "crawl": 7,
+    "shake": 7, "emit": 7,
+    "server": 8, "preview": 8,
+    "cli": 9, "build_cli": 9, "__main__": 9, "__init__": 9,
 }
 
 

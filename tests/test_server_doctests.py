@@ -18,6 +18,9 @@ MODULES = [
     "shaker.server.modules",
     "shaker.server.banner",
     "shaker.server.dev_server",
+    "shaker.server.imports",
+    "shaker.graph",
+    "shaker.watch",
 ]
 
 

@@ -29,7 +29,7 @@ def root(tmp_path: Path) -> Path:
             "sub/bare.html": "<p>no head at all</p>",
             "src/main.js": (
                 'import "./style.css";\n'
-                'import data from "./data.json";\n'
+                'import data from "../data.json";\n'
                 "if (import.meta.hot) {\n  import.meta.hot.accept();\n}\n"
                 "export default data;\n"
             ),
@@ -136,7 +136,7 @@ async def test_js_module_gets_the_hot_context_and_import_queries(root: Path) -> 
         assert first_line.startswith(PREAMBLE)
         assert '__shaker_hot("/src/main.js")' in first_line
         assert 'import "./style.css?import";' in code
-        assert 'import data from "./data.json?import";' in code
+        assert 'import data from "../data.json?import";' in code
         assert len(code.splitlines()) == 6  # the preamble keeps every line number
         assert h.server.module_files["/src/main.js"] == (root / "src" / "main.js").resolve()
 

@@ -77,6 +77,8 @@ export interface ErrorPayload {
     loc?: { file?: string; line: number; column: number };
     [key: string]: unknown;
   };
+  /** Found while checking a changed file: the page still runs the previous version. */
+  duringUpdate?: boolean;
 }
 
 export interface CustomPayload {

@@ -80,7 +80,7 @@ const EVENTS = Object.freeze({
  * @typedef {{type: 'update', updates: Update[]}} UpdatePayload
  * @typedef {{type: 'full-reload', path?: string, triggeredBy?: string, reason?: string}} FullReloadPayload
  * @typedef {{type: 'prune', paths: string[]}} PrunePayload
- * @typedef {{type: 'error', err: import('./overlay.js').OverlayError}} ErrorPayload
+ * @typedef {{type: 'error', err: import('./overlay.js').OverlayError, duringUpdate?: boolean}} ErrorPayload
  * @typedef {{type: 'custom', event: string, data?: any}} CustomPayload
  * @typedef {{type: 'ping'}} PingPayload
  * @typedef {ConnectedPayload | UpdatePayload | FullReloadPayload | PrunePayload | ErrorPayload | CustomPayload | PingPayload} HotPayload
@@ -127,7 +127,7 @@ class HotContext {
   constructor(ownerPath) {
     this.ownerPath = ownerPath;
     if (!dataMap.has(ownerPath)) dataMap.set(ownerPath, {});
-    forgetModule(ownerPath);
+    forgetModule(ownerPath, true);
     /** @type {Map<string, Listener[]>} */
     this.ownListeners = new Map();
     ownListenersMap.set(ownerPath, this.ownListeners);
@@ -148,9 +148,10 @@ class HotContext {
       const self = /** @type {((mod: any) => void) | undefined} */ (deps);
       this.acceptDeps([this.ownerPath], ([mod]) => self?.(mod));
     } else if (typeof deps === 'string') {
-      this.acceptDeps([deps], ([mod]) => callback?.(mod));
+      this.acceptDeps([moduleUrl(deps, this.ownerPath)], ([mod]) => callback?.(mod));
     } else if (Array.isArray(deps)) {
-      this.acceptDeps([...deps], (mods) => callback?.(mods));
+      const urls = deps.map((dep) => moduleUrl(dep, this.ownerPath));
+      this.acceptDeps(urls, (mods) => callback?.(mods));
     } else {
       throw new Error('invalid hot.accept() usage.');
     }
@@ -233,6 +234,23 @@ class HotContext {
 }
 
 /**
+ * The module URL (as the server names modules in updates) of an accepted dependency, written
+ * relative to its module or absolute: the server appends `?t=` and `?import` to it and the
+ * public `base` may prefix it, none of which is part of the module's identity.
+ * @param {string} dep e.g. `./dep.js?t=17`
+ * @param {string} ownerPath the accepting module's URL, e.g. `/src/main.js`
+ */
+function moduleUrl(dep, ownerPath) {
+  const origin = 'http://shaker.invalid';
+  const url = new URL(dep, origin + withBase(ownerPath));
+  if (url.origin !== origin) return dep;
+  let path = decodeURI(url.pathname);
+  if (base !== '/' && path.startsWith(base)) path = path.slice(base.length - 1);
+  const params = [...url.searchParams].filter(([key]) => key !== 't' && key !== 'import');
+  return params.length ? `${path}?${new URLSearchParams(params)}` : path;
+}
+
+/**
  * Create the hot context of the module at `ownerPath` (called by the injected preamble).
  * @param {string} ownerPath
  */
@@ -242,11 +260,15 @@ export function createHotContext(ownerPath) {
 
 /**
  * Drop what the previous instance of a module registered (accept, dispose and prune callbacks,
- * listeners). Its `data` stays.
+ * listeners). Its `data` stays. A new instance of a module that accepted updates before keeps an
+ * (empty) entry, so a self-update still re-imports it even if this instance threw before it
+ * could call `accept()` again: that is how a fix reaches a module that failed.
  * @param {string} path
+ * @param {boolean} [reexecuting]
  */
-function forgetModule(path) {
-  acceptMap.delete(path);
+function forgetModule(path, reexecuting = false) {
+  if (reexecuting && acceptMap.has(path)) acceptMap.set(path, []);
+  else acceptMap.delete(path);
   disposeMap.delete(path);
   pruneMap.delete(path);
   for (const [event, stale] of ownListenersMap.get(path) ?? []) {
@@ -331,7 +353,8 @@ const handlers = {
     await notifyListeners(EVENTS.beforeUpdate, payload);
     // An overlay before the first update means the page loaded with a broken module graph
     // (a module failed on the server): hot updates cannot repair that, a reload can (as Vite).
-    if (isFirstUpdate && hasErrorOverlay()) {
+    // Errors found while checking a changed file leave the page intact: those do not count.
+    if (isFirstUpdate && hasLoadErrorOverlay()) {
       location.reload();
       return;
     }
@@ -361,7 +384,7 @@ const handlers = {
   async error(payload) {
     await notifyListeners(EVENTS.error, payload);
     const err = payload.err;
-    if (config.overlay && hasDocument) showErrorOverlay(err);
+    if (config.overlay && hasDocument) showErrorOverlay(err, Boolean(payload.duringUpdate));
     else console.error(`${LOG} Internal Server Error\n${err.message}\n${err.stack ?? ''}`);
   },
 
@@ -426,6 +449,17 @@ async function fetchUpdate(update) {
     if (update.isWithinCircularImport) {
       console.log(`${LOG} ${acceptedPath} is within a circular import: reloading the page.`);
       pageReload();
+    } else if (config.overlay && hasDocument) {
+      // The new version threw while running (or could not be fetched): say so on the page.
+      const error = /** @type {any} */ (err);
+      showErrorOverlay(
+        {
+          message: `${acceptedPath} failed to run after a hot update: ${error?.message ?? error}`,
+          stack: error?.stack,
+          id: acceptedPath,
+        },
+        true,
+      );
     }
   }
   return async () => {
@@ -538,18 +572,26 @@ async function prunePaths(paths) {
   }
 }
 
-function hasErrorOverlay() {
-  return hasDocument && document.querySelectorAll(OVERLAY_TAG).length > 0;
+/** Whether an overlay shows an error met while the page loaded (not during an update). */
+function hasLoadErrorOverlay() {
+  if (!hasDocument) return false;
+  const overlays = [...document.querySelectorAll(OVERLAY_TAG)];
+  return overlays.some((el) => !el.hasAttribute('data-during-update'));
 }
 
 function clearErrorOverlay() {
   if (hasDocument) document.querySelectorAll(OVERLAY_TAG).forEach((el) => el.remove());
 }
 
-/** @param {import('./overlay.js').OverlayError} err */
-function showErrorOverlay(err) {
+/**
+ * @param {import('./overlay.js').OverlayError} err
+ * @param {boolean} [duringUpdate] the error came with a hot update: the page itself is intact
+ */
+function showErrorOverlay(err, duringUpdate = false) {
   clearErrorOverlay();
-  document.body.appendChild(new ErrorOverlay(err));
+  const overlay = new ErrorOverlay(err);
+  if (duringUpdate) overlay.setAttribute('data-during-update', '');
+  document.body.appendChild(overlay);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -65,9 +65,12 @@ def apply_flags(
     open_browser: bool,
     strict_port: bool,
     base: str | None,
+    poll: bool = False,
 ) -> Config:
     """Command-line flags over the config file's values (only the flags actually given)."""
     server: dict[str, object] = {}
+    if poll:
+        server["watch"] = dataclasses.replace(config.server.watch, use_polling=True)
     if port is not None:
         server["port"] = port
     if host is not None:
@@ -139,7 +142,16 @@ async def _serve(root: Path, config: Config, debug: bool, started: float) -> int
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="Config file [default: ROOT/shaker.config.py].",
 )
-@click.option("--debug", is_flag=True, help="Log every WebSocket frame in and out.")
+@click.option(
+    "--debug",
+    is_flag=True,
+    help="Log every WebSocket frame, and how each hot update was decided.",
+)
+@click.option(
+    "--poll",
+    is_flag=True,
+    help="Watch files by polling (containers, network drives, WSL's /mnt).",
+)
 @click.option("--base", default=None, help="Public base path [default: /].")
 def dev(
     root: Path,
@@ -149,6 +161,7 @@ def dev(
     strict_port: bool,
     config_file: Path | None,
     debug: bool,
+    poll: bool,
     base: str | None,
 ) -> None:
     """Serve ROOT with hot module replacement."""
@@ -164,6 +177,7 @@ def dev(
             open_browser=open_browser,
             strict_port=strict_port,
             base=base,
+            poll=poll,
         )
     except ConfigError as exc:
         click.echo(f"error: {exc.message}\n{exc.details}".rstrip(), err=True)

@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import errno
 import ipaddress
 import logging
@@ -19,13 +20,16 @@ from aiohttp import web
 
 from shaker import protocol
 from shaker.config import Config
+from shaker.graph import ModuleGraph
 from shaker.server.app import create_app
 from shaker.server.client_assets import ClientAssets, client_settings, join_base
 from shaker.server.fs_guard import DenyList
+from shaker.server.hmr import HotUpdates
 from shaker.server.hosts import AllowedHosts, is_ip_literal
 from shaker.server.hot_channel import HotChannel
 from shaker.server.modules import ModuleServer
 from shaker.server.plugins import PluginContainer
+from shaker.watch import IGNORED_DIRS, FileWatcher
 
 logger = logging.getLogger("shaker")
 
@@ -98,6 +102,8 @@ class DevServer:
         )
         self.deny = DenyList(server.fs_deny)
         self.plugins = PluginContainer(config.plugins)
+        self.graph = ModuleGraph()
+        """Every module served: imports, importers, accept facts (``shaker.graph``)."""
         self.modules = ModuleServer(
             root=self.root,
             allowed_roots=self.allowed_roots,
@@ -105,7 +111,12 @@ class DevServer:
             define=config.define,
             plugins=self.plugins,
             broadcast=self.ws.send,
+            graph=self.graph,
+            on_prune=lambda urls: self.hmr.pruned(urls),
         )
+        self.hmr = HotUpdates(self)
+        """Hot updates: ``handle_changes`` (the watcher's callback), ``reload_module``."""
+        self.watcher: FileWatcher | None = None
         ws_path = server.hmr.path or protocol.WS_PATH
         self.client = ClientAssets(client_settings(config, self.token, ws_path))
         self.app: web.Application | None = None
@@ -117,6 +128,11 @@ class DevServer:
     def module_files(self) -> dict[str, Path]:
         """Module URL → file, for every module served so far (the watcher's starting point)."""
         return self.modules.module_files
+
+    def reload_module(self, path: str | Path) -> asyncio.Task[None]:
+        """Hot-update a module as if its file changed (a module URL, file path or plugin id),
+        e.g. a virtual module whose content a plugin changed; returns an awaitable task."""
+        return self.hmr.reload_module(path)
 
     async def setup(self) -> web.Application:
         """Run ``configure_server`` hooks and build the app, without binding a port."""
@@ -156,6 +172,28 @@ class DevServer:
         self._runner = runner
         self.port = int(runner.addresses[0][1])
         self.urls = self._compute_urls(host, self.port)
+        await self.start_watching()
+
+    async def start_watching(self) -> None:
+        """Start the file watcher behind hot updates (``start`` does it; tests may too)."""
+        if self.watcher is not None:
+            return
+        watch = self.config.server.watch
+        outdir = Path(self.config.build.outdir).name
+        self.watcher = FileWatcher(
+            self.root,
+            self.hmr.handle_changes,
+            ignored=watch.ignored,
+            ignored_dirs=(*IGNORED_DIRS, outdir) if outdir else IGNORED_DIRS,
+            use_polling=watch.use_polling,
+            poll_interval_ms=watch.interval,
+            debounce_ms=watch.debounce,
+        )
+        try:
+            await self.watcher.start()
+        except OSError as exc:
+            logger.warning("file watcher not started (%s): no hot updates", exc)
+            self.watcher = None
 
     def _compute_urls(self, host: str, port: int) -> ServerUrls:
         base = self.config.base
@@ -176,7 +214,10 @@ class DevServer:
         return bool(self.urls.network) or self.config.server.host in WILDCARD_HOSTS
 
     async def close(self) -> None:
-        """Close every WebSocket (1001), then the listening sockets and open connections."""
+        """Stop watching; close every WebSocket (1001), then the listening sockets."""
+        if self.watcher is not None:
+            watcher, self.watcher = self.watcher, None
+            await watcher.stop()
         await self.ws.close()
         if self._runner is not None:
             runner, self._runner = self._runner, None

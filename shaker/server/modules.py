@@ -9,10 +9,16 @@
 - HTML pages go through ``transform_index_html`` hooks and get the client script injected.
 - Anything else is a static file with a fixed MIME table.
 
-Results are cached by (file, mtime, size) and carry an ETag, so an unchanged module costs a
-``stat`` and a 304. A build error answers 500 with a module that throws, and is broadcast as an
-``error`` payload so the overlay shows it. ``module_files`` maps every module URL served so far
-to its file: the file watcher (hot updates) starts from it.
+Every module served is recorded in the module graph (``shaker.graph``): its imports as module
+URLs, its accept facts; a module that lost its last importer is pruned. Imports of modules that
+were hot-updated get ``?t=<timestamp>`` (``imports.ImportRewriter``), and a static import of a
+file that does not exist is a build error with a code frame.
+
+Results are cached by (file, mtime, size) and by the timestamps written into their imports, and
+carry an ETag, so an unchanged module costs a ``stat`` and a 304. A build error answers 500 with
+a module that throws, and is broadcast as an ``error`` payload so the overlay shows it.
+``check`` builds a changed file before a hot update, so a syntax error shows the overlay while
+the page keeps running the previous version.
 """
 
 from __future__ import annotations
@@ -31,8 +37,10 @@ from urllib.parse import quote
 from aiohttp import web
 
 from shaker import protocol
+from shaker.graph import ModuleFacts, ModuleGraph
 from shaker.server.client_assets import join_base
 from shaker.server.fs_guard import query_flags
+from shaker.server.imports import ImportRewriter, UnresolvedImportError, module_facts
 from shaker.server.plugins import PluginContainer, PluginError
 from shaker.server.responses import (
     BASE_HEADERS,
@@ -43,6 +51,7 @@ from shaker.server.responses import (
     respond,
     template,
 )
+from shaker.source import Source
 
 logger = logging.getLogger("shaker")
 
@@ -120,6 +129,28 @@ class _Cached:
     body: bytes
     etag: str
     content_type: str
+    facts: ModuleFacts
+    deps: tuple[tuple[str, int], ...]
+    """(URL, timestamp) of each import as written into ``body``."""
+
+
+@dataclass(frozen=True)
+class _Built:
+    code: str
+    facts: ModuleFacts
+    deps: tuple[tuple[str, int], ...] = ()
+
+
+def module_kind(name: str) -> str | None:
+    """How a file is built when imported as a module: ``js``, ``css``, ``json`` or None."""
+    lower = name.lower().split("?", 1)[0]
+    if lower.endswith(JS_SUFFIXES):
+        return "js"
+    if lower.endswith(".css"):
+        return "css"
+    if lower.endswith(".json"):
+        return "json"
+    return None
 
 
 class ModuleServer:
@@ -134,6 +165,8 @@ class ModuleServer:
         define: Mapping[str, str],
         plugins: PluginContainer,
         broadcast: Callable[[protocol.HotPayload], None],
+        graph: ModuleGraph | None = None,
+        on_prune: Callable[[list[str]], None] | None = None,
     ) -> None:
         self.root = root
         self.allowed_roots = allowed_roots
@@ -141,9 +174,12 @@ class ModuleServer:
         self.define = dict(define)
         self.plugins = plugins
         self.broadcast = broadcast
+        self.graph = graph if graph is not None else ModuleGraph()
+        self.on_prune = on_prune
         self.module_files: dict[str, Path] = {}
         self.transform_results: dict[str, Any] = {}
         self._cache: dict[tuple[str, str, str], _Cached] = {}
+        self._keys_by_file: dict[str, set[tuple[str, str, str]]] = {}
 
     # -- URLs -------------------------------------------------------------------------------
 
@@ -159,9 +195,14 @@ class ModuleServer:
 
     def invalidate(self, file: Path) -> None:
         """Forget cached builds of ``file`` (the watcher calls this; mtime catches the rest)."""
-        key = str(file)
-        for cache_key in [k for k in self._cache if k[0] == key]:
-            del self._cache[cache_key]
+        for key in self._keys_by_file.pop(str(file), ()):
+            self._cache.pop(key, None)
+
+    def file_for_url(self, url: str) -> Path | None:
+        """The file a root-relative module URL names (None for ``/@fs/``, ``/@id/``, ...)."""
+        if not url.startswith("/") or url.startswith("/@"):
+            return None
+        return self.root.joinpath(url[1:])
 
     # -- entry points -----------------------------------------------------------------------
 
@@ -174,33 +215,61 @@ class ModuleServer:
         as_module = "import" in flags or request.headers.get("Sec-Fetch-Dest") == "script"
         if name.endswith(HTML_SUFFIXES):
             return await self._serve_html(request, url, file)
-        if name.endswith(JS_SUFFIXES):
-            kind = "js"
-        elif as_module and name.endswith(".css"):
-            kind = "css"
-        elif as_module and name.endswith(".json"):
-            kind = "json"
-        else:
+        kind = module_kind(name)
+        if kind is None or (kind != "js" and not as_module):
+            if kind == "css":
+                self.graph.record_stylesheet(url, str(file))
             headers = dict(BASE_HEADERS)
             headers["Content-Type"] = mime_type(name)
             return web.FileResponse(file, headers=headers)
+        try:
+            cached = await self.build_file(url, file, kind)
+        except Exception as exc:
+            return self._error(request, exc, url, str(file))
+        self.module_files[url] = file
+        self._served(url, cached.facts, str(file))
+        return respond(request, cached.body, cached.content_type, etag=cached.etag)
+
+    async def build_file(self, url: str, file: Path, kind: str) -> _Cached:
+        """The (cached) build of ``file`` as the module ``url``; raises what the build raised."""
         stat = file.stat()
         stamp = (stat.st_mtime_ns, stat.st_size)
         key = (str(file), kind, url)
         cached = self._cache.get(key)
-        if cached is None or cached.stamp != stamp:
-            try:
-                source = await self.plugins.load(str(file)) if self.plugins.has("load") else None
-                if source is None:
-                    source = file.read_bytes().decode("utf-8")
-                body = await self._build(kind, source, str(file), url)
-            except Exception as exc:
-                return self._error(request, exc, url, str(file))
-            data = body.encode()
-            cached = _Cached(stamp, data, etag_for(data), JS_MIME)
+        if cached is None or cached.stamp != stamp or not self._fresh(cached):
+            source = await self.plugins.load(str(file)) if self.plugins.has("load") else None
+            if source is None:
+                source = file.read_bytes().decode("utf-8")
+            built = await self._build(kind, source, str(file), url)
+            data = built.code.encode()
+            cached = _Cached(stamp, data, etag_for(data), JS_MIME, built.facts, built.deps)
             self._cache[key] = cached
-        self.module_files[url] = file
-        return respond(request, cached.body, cached.content_type, etag=cached.etag)
+            self._keys_by_file.setdefault(key[0], set()).add(key)
+        return cached
+
+    def _fresh(self, cached: _Cached) -> bool:
+        timestamp = self.graph.timestamp
+        return all(timestamp(url) == stamp for url, stamp in cached.deps)
+
+    def _served(self, url: str, facts: ModuleFacts, file: str | None) -> None:
+        pruned = self.graph.record(url, facts, file)
+        if pruned and self.on_prune is not None:
+            self.on_prune(pruned)
+
+    async def check(self, url: str, file: Path, kind: str) -> protocol.ErrorInfo | None:
+        """Build a changed module before a hot update is sent for it.
+
+        A failure is reported to the overlay as ``during_update`` (the page still runs the
+        previous version) and returned; the caller then sends no update for it.
+        """
+        try:
+            await self.build_file(url, file, kind)
+        except Exception as exc:
+            missing = exc.missing if isinstance(exc, UnresolvedImportError) else ()
+            self.graph.set_missing(url, missing)
+            return self._report(exc, url, str(file), during_update=True)
+        self.graph.set_missing(url, ())
+        return None
 
     async def serve_virtual(self, request: web.BaseRequest, id: str) -> web.StreamResponse:
         """Answer for ``/@id/<id>``: only what a plugin's ``load`` returns, never the disk."""
@@ -209,24 +278,25 @@ class ModuleServer:
             source = await self.plugins.load(id)
             if source is None:
                 return respond(request, f"no plugin loads {id!r}\n", "text/plain", status=404)
-            lower = id.lower().split("?")[0]
-            kind = "css" if lower.endswith(".css") else "json" if lower.endswith(".json") else "js"
-            body = await self._build(kind, source, id, url)
+            kind = module_kind(id) or "js"
+            built = await self._build(kind, source, id, url)
         except Exception as exc:
             return self._error(request, exc, url, id)
-        return respond(request, body, JS_MIME)
+        self._served(url, built.facts, None)
+        return respond(request, built.code, JS_MIME)
 
     # -- builds -----------------------------------------------------------------------------
 
-    async def _build(self, kind: str, source: str, id: str, url: str) -> str:
+    async def _build(self, kind: str, source: str, id: str, url: str) -> _Built:
         code = await self.plugins.transform(source, id)
         if kind == "json":
-            return fill_template(template("json-module.js"), {"JSON": json.loads(code)})
+            body = fill_template(template("json-module.js"), {"JSON": json.loads(code)})
+            return _Built(body, ModuleFacts())
         if kind == "css":
             code = fill_template(template("css-module.js"), {"ID": url, "CSS": code})
         return await self._dev_transform(code, id, url)
 
-    async def _dev_transform(self, code: str, id: str, url: str) -> str:
+    async def _dev_transform(self, code: str, id: str, url: str) -> _Built:
         transform, _ = _transform_api()
         filename = id if os.path.isabs(id) else url
         options = {
@@ -236,7 +306,18 @@ class ModuleServer:
             "define": self.define,
             "base": self.base,
         }
-        result = transform(code, rewrite_import=add_import_query, **options)
+
+        def rewriter(resolved: dict[str, str] | None = None) -> ImportRewriter:
+            return ImportRewriter(
+                url,
+                base=self.base,
+                timestamps=self.graph.timestamp,
+                resolved=resolved,
+                import_query=add_import_query,
+            )
+
+        rewrite = rewriter()
+        result = transform(code, rewrite_import=rewrite, **options)
         if self.plugins.has("resolve_id"):
             resolved: dict[str, str] = {}
             for record in result.imports:
@@ -246,17 +327,28 @@ class ModuleServer:
                     if answer is not None:
                         resolved[spec] = self.url_for_id(answer)
             if resolved:
-
-                def rewrite(spec: str) -> str | None:
-                    return resolved.get(spec) or add_import_query(spec)
-
+                rewrite = rewriter(resolved)
                 result = transform(code, rewrite_import=rewrite, **options)
         for diagnostic in result.diagnostics:
             logger.warning(
                 "%s:%s:%s: %s", filename, diagnostic.line, diagnostic.column, diagnostic.message
             )
+        facts = await module_facts(
+            result,
+            rewrite,
+            source=lambda: Source(filename, code.encode("utf-8", "surrogatepass")),
+            url=url,
+            file_for_url=self.file_for_url,
+            plugin_serves=self._plugin_serves,
+        )
         self.transform_results[url] = result
-        return str(result.code)
+        return _Built(str(result.code), facts, tuple(sorted(rewrite.used.items())))
+
+    async def _plugin_serves(self, url: str) -> bool:
+        """Whether a plugin answers for ``url`` although no file exists there."""
+        return (
+            self.plugins.has("resolve_id") and await self.plugins.resolve_id(url, None) is not None
+        )
 
     async def _serve_html(self, request: web.BaseRequest, url: str, file: Path) -> web.Response:
         try:
@@ -273,10 +365,12 @@ class ModuleServer:
 
     # -- errors -----------------------------------------------------------------------------
 
-    def _report(self, exc: BaseException, url: str, id: str) -> protocol.ErrorInfo:
+    def _report(
+        self, exc: BaseException, url: str, id: str, *, during_update: bool = False
+    ) -> protocol.ErrorInfo:
         """Log a build error and broadcast it to the overlay."""
         _, syntax_error = _transform_api()
-        if isinstance(exc, syntax_error):
+        if isinstance(exc, (syntax_error, UnresolvedImportError)):
             diagnostic = exc.diagnostic  # type: ignore[attr-defined]
             frame = exc.render()  # type: ignore[attr-defined]
             info = protocol.ErrorInfo(
@@ -293,12 +387,14 @@ class ModuleServer:
             message = str(exc) if plugin else f"{type(exc).__name__}: {exc}"
             info = protocol.ErrorInfo(message=message, stack=stack, id=id, plugin=plugin)
             logger.error("failed to build %s\n%s", url, stack.rstrip())
-        self.broadcast(protocol.ErrorPayload(info))
+        self.broadcast(protocol.ErrorPayload(info, during_update=during_update or None))
         return info
 
     def _error(
         self, request: web.BaseRequest, exc: BaseException, url: str, id: str
     ) -> web.Response:
+        missing = exc.missing if isinstance(exc, UnresolvedImportError) else ()
+        self.graph.record_failure(url, id if os.path.isabs(id) else None, missing)
         info = self._report(exc, url, id)
         body = fill_template(
             template("error-module.js"),

@@ -86,6 +86,20 @@ class PluginContainer:
                 code = str(result)
         return code
 
+    async def handle_hot_update(self, ctx: Any) -> list[Any] | None:
+        """Run ``handle_hot_update`` hooks in order; each sees the modules the previous one
+        returned. An empty list means "handled": later hooks do not run."""
+        result: list[Any] | None = None
+        for plugin, fn in self._with("handle_hot_update"):
+            answer = await self._call(plugin, "handle_hot_update", fn, ctx)
+            if answer is None:
+                continue
+            result = list(answer)
+            ctx.modules = result
+            if not result:
+                break
+        return result
+
     async def transform_index_html(self, html: str, url: str) -> str:
         for plugin, fn in self._with("transform_index_html"):
             result = await self._call(plugin, "transform_index_html", fn, html, url)

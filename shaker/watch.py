@@ -1,0 +1,308 @@
+"""Watching a project root for file changes, in debounced, coalesced batches.
+
+watchfiles does the watching (inotify, FSEvents, ReadDirectoryChangesW, or polling with
+``use_polling`` for containers with bind mounts, network drives and WSL's ``/mnt``), in one
+thread that hands coalesced batches to the event loop.  Its step, the quiet time that ends a
+batch, is the ``debounce_ms`` (2 ms by default): each millisecond there is a millisecond of
+HMR latency, and the cost is a timer wake-up per step while idle (about 1% of a core at 2 ms).
+
+A batch ends after ``debounce_ms`` without a new event (at most ``max_batch_ms`` after its
+first), so an editor's truncate-then-write or write-then-rename arrives as one change. A batch
+that deletes a file waits ``delete_grace_ms`` more: a file an editor replaces by renaming
+arrives as modified, not as deleted then added. Each path appears once per batch with what it
+finally is: ``added`` (new file), ``modified`` or ``deleted``. Batches reach the async callback
+one at a time, in order; batches that pile up while it runs are merged.
+
+>>> root = Path("/p")
+>>> [is_ignored(root / name, root, ("*.gen.js",))
+...  for name in ("node_modules/x/a.js", "src/a.js", "src/b.gen.js", "a.js~")]
+[True, False, True, True]
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import fnmatch
+import logging
+import os
+import threading
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+logger = logging.getLogger("shaker")
+
+ChangeKind = Literal["added", "modified", "deleted"]
+IGNORED_DIRS: tuple[str, ...] = (".git", "node_modules", "dist", ".hg", ".svn", "__pycache__")
+"""Directory names never watched for changes (at any depth)."""
+_EDITOR_TEMP = ("*~", "*.swp", "*.swx", "*.swo", ".#*", "4913", "*.tmp", ".DS_Store")
+_RAW_KINDS: dict[int, ChangeKind] = {1: "added", 2: "modified", 3: "deleted"}
+
+
+@dataclass(frozen=True, order=True)
+class FileChange:
+    """One file that changed: ``path`` is absolute, ``kind`` what it is now."""
+
+    path: Path
+    kind: ChangeKind
+
+
+def _matches(rel: str, parts: Sequence[str], pattern: str) -> bool:
+    if "/" in pattern.strip("/"):
+        return fnmatch.fnmatchcase(rel, pattern.strip("/")) or fnmatch.fnmatchcase(
+            rel, pattern.strip("/") + "/*"
+        )
+    return any(fnmatch.fnmatchcase(part, pattern.strip("/")) for part in parts)
+
+
+def is_ignored(
+    path: Path, root: Path, globs: Iterable[str] = (), dirs: Iterable[str] = IGNORED_DIRS
+) -> bool:
+    """Whether a change to ``path`` is not watched: in an ignored directory, an editor's
+    temporary file, or matching a glob (a glob without ``/`` matches a name at any depth)."""
+    try:
+        rel = path.relative_to(root).as_posix()
+    except ValueError:
+        return True
+    parts = rel.split("/")
+    if any(part in dirs for part in parts[:-1]) or parts[-1] in dirs:
+        return True
+    if any(fnmatch.fnmatchcase(parts[-1], p) for p in _EDITOR_TEMP):
+        return True
+    return any(_matches(rel, parts, pattern) for pattern in globs)
+
+
+def coalesce(
+    raw: Iterable[tuple[int, str]],
+    root: Path,
+    globs: Sequence[str] = (),
+    dirs: Sequence[str] = IGNORED_DIRS,
+) -> list[FileChange]:
+    """One ``FileChange`` per file from watchfiles' raw ``(change, path)`` pairs.
+
+    What a path *is* decides its kind, not the order of events: a path that no longer exists
+    is ``deleted``; one that appeared (created, or renamed into place) is ``added``, unless it
+    was also deleted in the batch (an atomic save); anything else is ``modified``. The watcher
+    cannot know whether an added path replaced a file it never saw: the caller decides (the dev
+    server treats an added file it already serves as modified). Directories are skipped.
+    """
+    seen: dict[str, set[ChangeKind]] = {}
+    for code, name in raw:
+        kind = _RAW_KINDS.get(code)
+        if kind is not None:
+            seen.setdefault(name, set()).add(kind)
+    out = []
+    for name, kinds in seen.items():
+        path = Path(name)
+        if is_ignored(path, root, globs, dirs):
+            continue
+        if not os.path.lexists(name):
+            out.append(FileChange(path, "deleted"))
+        elif os.path.isdir(name):
+            continue
+        else:
+            appeared = "added" in kinds and "deleted" not in kinds
+            out.append(FileChange(path, "added" if appeared else "modified"))
+    return sorted(out)
+
+
+def merge(batches: Iterable[Sequence[FileChange]]) -> list[FileChange]:
+    """Batches that queued up, as one: the last kind of each path wins, but a file added and
+    then modified is still ``added``."""
+    final: dict[Path, FileChange] = {}
+    for batch in batches:
+        for change in batch:
+            before = final.get(change.path)
+            if before is not None and before.kind == "added" and change.kind == "modified":
+                continue
+            final[change.path] = change
+    return sorted(final.values())
+
+
+Handler = Callable[[list[FileChange]], Awaitable[None]]
+Sink = Callable[[list[FileChange]], None]
+
+
+class FileWatcher:
+    """Watch ``root`` and await ``on_changes(batch)`` for every batch; ``stop()`` ends it."""
+
+    def __init__(
+        self,
+        root: Path,
+        on_changes: Handler,
+        *,
+        ignored: Sequence[str] = (),
+        ignored_dirs: Sequence[str] = IGNORED_DIRS,
+        use_polling: bool = False,
+        poll_interval_ms: int = 300,
+        debounce_ms: int = 1,
+        max_batch_ms: int = 500,
+        delete_grace_ms: int = 50,
+    ) -> None:
+        self.root = Path(root).resolve()
+        self.on_changes = on_changes
+        self.ignored = tuple(ignored)
+        self.ignored_dirs = tuple(ignored_dirs)
+        self.use_polling = use_polling
+        self.poll_interval_ms = poll_interval_ms
+        self.debounce_ms = max(1, debounce_ms)
+        self.max_batch_ms = max(self.debounce_ms, max_batch_ms)
+        self.delete_grace_ms = delete_grace_ms
+        self.backend: _WatchfilesThread | None = None
+        self._consumer: asyncio.Task[None] | None = None
+        self._queue: asyncio.Queue[list[FileChange] | None] | None = None
+
+    @property
+    def running(self) -> bool:
+        return self.backend is not None and self.backend.running
+
+    async def start(self) -> None:
+        """Start watching; returns once changes from now on will be seen."""
+        if self.backend is not None:
+            return
+        self._queue = asyncio.Queue()
+        queue = self._queue
+        backend = _WatchfilesThread(self, queue.put_nowait)
+        await backend.start()
+        self.backend = backend
+        self._consumer = asyncio.create_task(self._consume(), name="shaker-watch-consumer")
+        logger.debug("watching %s with %s", self.root, backend.describe())
+
+    async def stop(self) -> None:
+        """Stop the backend and the consumer; idempotent."""
+        backend, self.backend = self.backend, None
+        if backend is not None:
+            await backend.stop()
+        consumer, self._consumer = self._consumer, None
+        if consumer is not None:
+            assert self._queue is not None
+            self._queue.put_nowait(None)
+            with contextlib.suppress(asyncio.CancelledError):
+                await consumer
+
+    def _coalesce(self, raw: Iterable[tuple[int, str]]) -> list[FileChange]:
+        return coalesce(raw, self.root, self.ignored, self.ignored_dirs)
+
+    async def _consume(self) -> None:
+        assert self._queue is not None
+        queue = self._queue
+        while True:
+            batch = await queue.get()
+            if batch is None:
+                return
+            pending = [batch]
+            if any(c.kind == "deleted" for c in batch) and self.delete_grace_ms:
+                await asyncio.sleep(self.delete_grace_ms / 1000)  # a rename may bring it back
+            while not queue.empty():
+                more = queue.get_nowait()
+                if more is None:
+                    queue.put_nowait(None)
+                    break
+                pending.append(more)
+            changes = _recheck(merge(pending))
+            if not changes:
+                continue
+            try:
+                await self.on_changes(changes)
+            except Exception:
+                logger.exception(
+                    "error while handling changes to %s", ", ".join(str(c.path) for c in changes)
+                )
+
+
+def _recheck(changes: list[FileChange]) -> list[FileChange]:
+    """A deleted path that exists again (an editor's rename-over) was modified."""
+    out = []
+    for change in changes:
+        if change.kind == "deleted" and os.path.isfile(change.path):
+            change = FileChange(change.path, "modified")
+        out.append(change)
+    return out
+
+
+# -- the backend: watchfiles in a thread -------------------------------------------------------
+
+WATCHFILES_MIN_STEP_MS = 1
+"""watchfiles checks its event set every step: a shorter step costs CPU while idle."""
+
+
+class _WatchfilesThread:
+    """watchfiles' native watcher (or its polling) in one thread."""
+
+    def __init__(self, watcher: FileWatcher, sink: Sink) -> None:
+        self.watcher = watcher
+        self.sink = sink
+        self.stop_event = threading.Event()
+        self.thread: threading.Thread | None = None
+
+    def describe(self) -> str:
+        how = (
+            f"polling every {self.watcher.poll_interval_ms} ms"
+            if self.watcher.use_polling
+            else ("native events")
+        )
+        return f"watchfiles ({how})"
+
+    @property
+    def running(self) -> bool:
+        return self.thread is not None and self.thread.is_alive()
+
+    async def start(self) -> None:
+        loop = asyncio.get_running_loop()
+        ready: asyncio.Future[BaseException | None] = loop.create_future()
+        self.thread = threading.Thread(
+            target=self._run, args=(loop, ready), name="shaker-watcher", daemon=True
+        )
+        self.thread.start()
+        error = await ready
+        if error is not None:
+            self.thread.join()
+            self.thread = None
+            raise error
+
+    async def stop(self) -> None:
+        self.stop_event.set()
+        thread, self.thread = self.thread, None
+        if thread is not None:
+            await asyncio.get_running_loop().run_in_executor(None, thread.join)
+
+    def _run(
+        self, loop: asyncio.AbstractEventLoop, ready: asyncio.Future[BaseException | None]
+    ) -> None:
+        def resolve(value: BaseException | None) -> None:
+            if not ready.done():
+                ready.set_result(value)
+
+        watcher = self.watcher
+        try:
+            from watchfiles._rust_notify import RustNotify
+
+            notify = RustNotify(
+                [str(watcher.root)],
+                False,
+                watcher.use_polling,
+                watcher.poll_interval_ms,
+                True,
+                True,
+            )
+        except BaseException as exc:  # a missing root, too many inotify watches, ...
+            loop.call_soon_threadsafe(resolve, exc)
+            return
+        loop.call_soon_threadsafe(resolve, None)
+        step = max(watcher.debounce_ms, WATCHFILES_MIN_STEP_MS)
+        try:
+            while not self.stop_event.is_set():
+                raw = notify.watch(watcher.max_batch_ms, step, 0, self.stop_event)
+                if raw == "stop":
+                    break
+                if not isinstance(raw, set):
+                    continue
+                batch = watcher._coalesce(raw)
+                if batch:
+                    loop.call_soon_threadsafe(self.sink, batch)
+        except Exception:
+            logger.exception("the file watcher stopped")
+        finally:
+            notify.close()
