@@ -35,7 +35,11 @@ class _LazyGroup(click.Group):
     ``shaker transform`` is a hot path for build tools; it must not pay for the server.
     """
 
-    lazy: ClassVar[dict[str, str]] = {"dev": "shaker.server.command:dev"}
+    lazy: ClassVar[dict[str, str]] = {
+        "dev": "shaker.server.command:dev",
+        "build": "shaker.build_cli:build_command",
+        "preview": "shaker.build_cli:preview_command",
+    }
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *self.lazy})

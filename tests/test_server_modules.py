@@ -419,3 +419,36 @@ async def test_hmr_knobs_reach_the_client_and_the_server(root: Path) -> None:
         assert (settings["overlay"], settings["timeout"]) == (False, 5)
         assert h.server.ws_path == "/hmr"
         assert await receive_json(await h.connect()) == {"type": "connected"}
+
+
+# -- npm packages in development -------------------------------------------------------------
+
+
+@async_test
+async def test_bare_imports_resolve_to_package_files_with_development_conditions(
+    tmp_path: Path,
+) -> None:
+    write(tmp_path, {
+        "node_modules/pkg/package.json": json.dumps({
+            "name": "pkg", "type": "module",
+            "exports": {".": {"development": "./dev.js", "default": "./prod.js"},
+                        "./style.css": "./style.css"},
+        }),
+        "node_modules/pkg/dev.js": "export const x = 'dev';\n",
+        "node_modules/pkg/prod.js": "export const x = 'prod';\n",
+        "node_modules/pkg/style.css": "body { color: red }\n",
+        "main.js": 'import { x } from "pkg";\nimport "pkg/style.css";\nconsole.log(x);\n',
+        "ghost.js": 'import "ghost";\n',
+    })
+    async with serve(tmp_path) as h:
+        code = await (await h.get("/main.js")).text()
+        assert 'from "/node_modules/pkg/dev.js"' in code
+        assert 'import "/node_modules/pkg/style.css?import"' in code
+        served = await h.get("/node_modules/pkg/dev.js")
+        assert served.status == 200 and "'dev'" in await served.text()
+        ws = await h.connected()
+        missing = await h.get("/ghost.js")
+        assert missing.status == 500
+        payload = await receive_json(ws)
+        assert payload["type"] == "error"
+        assert 'Failed to resolve import "ghost"' in payload["err"]["message"]

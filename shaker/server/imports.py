@@ -109,9 +109,11 @@ class UnresolvedImportError(ShakerError):
 
 
 def unresolved_import(
-    source: Source, offset: int, specifier: str, importer: str, missing: tuple[str, ...]
+    source: Source, offset: int, specifier: str, importer: str, missing: tuple[str, ...],
+    reason: str | None = None,
 ) -> UnresolvedImportError:
-    message = f'Failed to resolve import "{specifier}" from "{importer}". Does the file exist?'
+    message = f'Failed to resolve import "{specifier}" from "{importer}". ' + (
+        f"{reason[:1].upper()}{reason[1:]}." if reason else "Does the file exist?")
     diagnostic = Diagnostic.at(source, offset, message, severity=Severity.ERROR)
     return UnresolvedImportError(diagnostic, source, missing)
 

@@ -38,9 +38,15 @@ from aiohttp import web
 
 from shaker import protocol
 from shaker.graph import ModuleFacts, ModuleGraph
+from shaker.resolve import DEV_CONDITIONS, ResolveError, Resolver, dev_url_for
 from shaker.server.client_assets import join_base
 from shaker.server.fs_guard import query_flags
-from shaker.server.imports import ImportRewriter, UnresolvedImportError, module_facts
+from shaker.server.imports import (
+    ImportRewriter,
+    UnresolvedImportError,
+    module_facts,
+    unresolved_import,
+)
 from shaker.server.plugins import PluginContainer, PluginError
 from shaker.server.responses import (
     BASE_HEADERS,
@@ -296,6 +302,39 @@ class ModuleServer:
             code = fill_template(template("css-module.js"), {"ID": url, "CSS": code})
         return await self._dev_transform(code, id, url)
 
+    async def _resolve_bare(self, result: Any, code: str, filename: str, id: str, url: str
+                            ) -> dict[str, str]:
+        """URLs for the module's bare imports: plugins first, then npm packages.
+
+        Packages resolve with the development conditions (``browser``, ``import``,
+        ``development``...) through ``package.json`` ``exports``/``module``/``main``; a package
+        or subpath that does not exist is reported like a missing file, in the overlay.
+        """
+        bare = list(dict.fromkeys(r.specifier for r in result.imports if is_bare(r.specifier)))
+        resolved: dict[str, str] = {}
+        if not bare:
+            return resolved
+        if self.plugins.has("resolve_id"):
+            for spec in bare:
+                answer = await self.plugins.resolve_id(spec, url)
+                if answer is not None:
+                    resolved[spec] = self.url_for_id(answer)
+        importer = id if os.path.isabs(id) else str(self.root / "index.html")
+        packages = Resolver(self.root, conditions=DEV_CONDITIONS)  # fresh: sees npm installs
+        for spec in bare:
+            if spec in resolved:
+                continue
+            try:
+                found = dev_url_for(spec, importer, self.root, resolver=packages)
+            except ResolveError as exc:
+                record = next(r for r in result.imports if r.specifier == spec)
+                source = Source(filename, code.encode("utf-8", "surrogatepass"))
+                raise unresolved_import(source, record.start, spec, url, (),
+                                        reason=exc.reason) from exc
+            if found is not None:
+                resolved[spec] = add_import_query(found) or found
+        return resolved
+
     async def _dev_transform(self, code: str, id: str, url: str) -> _Built:
         transform, _ = _transform_api()
         filename = id if os.path.isabs(id) else url
@@ -318,17 +357,10 @@ class ModuleServer:
 
         rewrite = rewriter()
         result = transform(code, rewrite_import=rewrite, **options)
-        if self.plugins.has("resolve_id"):
-            resolved: dict[str, str] = {}
-            for record in result.imports:
-                spec = record.specifier
-                if is_bare(spec) and spec not in resolved:
-                    answer = await self.plugins.resolve_id(spec, url)
-                    if answer is not None:
-                        resolved[spec] = self.url_for_id(answer)
-            if resolved:
-                rewrite = rewriter(resolved)
-                result = transform(code, rewrite_import=rewrite, **options)
+        resolved = await self._resolve_bare(result, code, filename, id, url)
+        if resolved:
+            rewrite = rewriter(resolved)
+            result = transform(code, rewrite_import=rewrite, **options)
         for diagnostic in result.diagnostics:
             logger.warning(
                 "%s:%s:%s: %s", filename, diagnostic.line, diagnostic.column, diagnostic.message

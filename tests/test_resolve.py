@@ -1,0 +1,306 @@
+"""Specifier resolution on fixture trees: relative, absolute, bare, every ``exports`` form."""
+
+from __future__ import annotations
+
+import doctest
+import json
+from pathlib import Path
+
+import pytest
+
+import shaker.resolve
+from shaker.resolve import (
+    BUILD_CONDITIONS,
+    DEV_CONDITIONS,
+    ResolveError,
+    Resolver,
+    dev_url_for,
+    match_exports,
+    split_package,
+)
+
+
+def write(root: Path, files: dict[str, object]) -> Path:
+    for name, content in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        text = json.dumps(content) if isinstance(content, dict) else str(content)
+        path.write_text(text)
+    return root
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    return write(tmp_path / "app", {
+        "index.html": "<script type=module src=/src/main.js></script>",
+        "src/main.js": "",
+        "src/util.js": "",
+        "src/data.json": "{}",
+        "src/lib/index.js": "",
+        "src/mod.mjs": "",
+        "public/robots.txt": "",
+    })
+
+
+def resolve(root: Path, specifier: str, importer: str = "src/main.js",
+            conditions: tuple[str, ...] = BUILD_CONDITIONS) -> str:
+    found = Resolver(root, conditions=conditions, public_dir=root / "public").resolve(
+        specifier, root / importer)
+    assert found is not None
+    return found.relative_to(root.resolve()).as_posix()
+
+
+def add_package(root: Path, name: str, package: dict[str, object], files: tuple[str, ...],
+                where: str = "") -> None:
+    base = f"{where}node_modules/{name}/"
+    write(root, {base + "package.json": {"name": name, **package},
+                 **{base + f: f"// {f}" for f in files}})
+
+
+def test_doctests() -> None:
+    assert doctest.testmod(shaker.resolve).failed == 0
+
+
+# -- relative and absolute ---------------------------------------------------------------------
+
+def test_relative_with_and_without_extension(project: Path) -> None:
+    assert resolve(project, "./util.js") == "src/util.js"
+    assert resolve(project, "./util") == "src/util.js"
+    assert resolve(project, "./mod") == "src/mod.mjs"
+    assert resolve(project, "./data.json") == "src/data.json"
+    assert resolve(project, "./lib") == "src/lib/index.js"
+    assert resolve(project, "../src/util.js?v=1#x") == "src/util.js"
+
+
+def test_absolute_is_root_relative(project: Path) -> None:
+    assert resolve(project, "/src/util.js", "index.html") == "src/util.js"
+    assert resolve(project, "/src/util.js", "src/lib/index.js") == "src/util.js"
+
+
+def test_public_files_and_urls_are_left_alone(project: Path) -> None:
+    resolver = Resolver(project, public_dir=project / "public")
+    for specifier in ("/robots.txt", "https://cdn.example/x.js", "//cdn.example/x.js",
+                      "data:text/javascript,1", "blob:x"):
+        assert resolver.resolve(specifier, project / "src/main.js") is None
+
+
+def test_missing_file_says_who_imported_what(project: Path) -> None:
+    with pytest.raises(ResolveError) as info:
+        resolve(project, "./nope.js")
+    assert info.value.specifier == "./nope.js"
+    assert info.value.importer.endswith("main.js")
+    assert "no such file" in str(info.value)
+
+
+def test_symlinks_resolve_to_real_paths(project: Path) -> None:
+    (project / "src/alias.js").symlink_to(project / "src/util.js")
+    assert resolve(project, "./alias.js") == "src/util.js"
+
+
+# -- bare: lookup ------------------------------------------------------------------------------
+
+def test_bare_walks_up_node_modules(project: Path) -> None:
+    add_package(project, "top", {"main": "index.js"}, ("index.js",))
+    add_package(project, "near", {"main": "index.js"}, ("index.js",), where="src/")
+    assert resolve(project, "top", "src/lib/index.js") == "node_modules/top/index.js"
+    assert resolve(project, "near", "src/lib/index.js") == "src/node_modules/near/index.js"
+
+
+def test_scoped_package_and_subpath_without_exports(project: Path) -> None:
+    add_package(project, "@scope/pkg", {"main": "lib/main.js"}, ("lib/main.js", "lib/extra.js"))
+    assert resolve(project, "@scope/pkg") == "node_modules/@scope/pkg/lib/main.js"
+    assert resolve(project, "@scope/pkg/lib/extra") == "node_modules/@scope/pkg/lib/extra.js"
+
+
+def test_not_installed(project: Path) -> None:
+    with pytest.raises(ResolveError, match='package "ghost" is not installed'):
+        resolve(project, "ghost")
+
+
+@pytest.mark.parametrize(("package", "files", "expected"), [
+    ({"module": "esm/index.js", "main": "cjs/index.js"}, ("esm/index.js", "cjs/index.js"),
+     "esm/index.js"),
+    ({"main": "cjs/index.js"}, ("cjs/index.js",), "cjs/index.js"),
+    ({"main": "lib/entry"}, ("lib/entry.js",), "lib/entry.js"),
+    ({"jsnext:main": "next.js", "main": "main.js"}, ("next.js", "main.js"), "next.js"),
+    ({"browser": "browser.js", "main": "main.js"}, ("browser.js", "main.js"), "browser.js"),
+    ({}, ("index.js",), "index.js"),
+])
+def test_main_fields_without_exports(project: Path, package: dict[str, object],
+                                     files: tuple[str, ...], expected: str) -> None:
+    add_package(project, "pkg", package, files)
+    assert resolve(project, "pkg") == f"node_modules/pkg/{expected}"
+
+
+def test_browser_field_object_replaces_files(project: Path) -> None:
+    add_package(project, "pkg", {"main": "node.js", "browser": {"./node.js": "./web.js"}},
+                ("node.js", "web.js"))
+    assert resolve(project, "pkg") == "node_modules/pkg/web.js"
+
+
+# -- bare: every exports form ------------------------------------------------------------------
+
+def test_exports_string(project: Path) -> None:
+    add_package(project, "pkg", {"exports": "./dist/index.js", "main": "old.js"},
+                ("dist/index.js", "old.js"))
+    assert resolve(project, "pkg") == "node_modules/pkg/dist/index.js"
+
+
+def test_exports_conditions_object_uses_the_package_order(project: Path) -> None:
+    add_package(project, "pkg", {"exports": {
+        "types": "./index.d.ts", "node": "./node.js", "require": "./index.cjs",
+        "browser": "./browser.js", "import": "./index.mjs", "default": "./index.js"}},
+        ("browser.js", "index.mjs", "index.js", "index.cjs", "node.js"))
+    assert resolve(project, "pkg") == "node_modules/pkg/browser.js"
+
+
+@pytest.mark.parametrize(("condition", "expected"), [
+    ("import", "import.js"), ("module", "module.js"), ("production", "prod.js"),
+    ("default", "default.js"),
+])
+def test_exports_each_active_condition(project: Path, condition: str, expected: str) -> None:
+    conditions = {"require": "./require.js", "node": "./node.js",
+                  "development": "./dev.js", condition: f"./{expected}"}
+    add_package(project, "pkg", {"exports": {".": conditions}},
+                ("require.js", "node.js", "dev.js", expected))
+    assert resolve(project, "pkg") == f"node_modules/pkg/{expected}"
+
+
+def test_development_condition_in_dev(project: Path) -> None:
+    add_package(project, "pkg", {"exports": {"development": "./dev.js",
+                                             "production": "./prod.js"}}, ("dev.js", "prod.js"))
+    assert resolve(project, "pkg") == "node_modules/pkg/prod.js"
+    assert resolve(project, "pkg", conditions=DEV_CONDITIONS) == "node_modules/pkg/dev.js"
+
+
+def test_exports_nested_conditions(project: Path) -> None:
+    add_package(project, "pkg", {"exports": {".": {
+        "node": {"import": "./node.mjs"},
+        "browser": {"require": "./browser.cjs", "import": "./browser.mjs"},
+        "default": "./index.js"}}}, ("node.mjs", "browser.cjs", "browser.mjs", "index.js"))
+    assert resolve(project, "pkg") == "node_modules/pkg/browser.mjs"
+
+
+def test_exports_nested_condition_without_match_falls_through(project: Path) -> None:
+    add_package(project, "pkg", {"exports": {"browser": {"require": "./b.cjs"},
+                                             "default": "./index.js"}}, ("b.cjs", "index.js"))
+    assert resolve(project, "pkg") == "node_modules/pkg/index.js"
+
+
+def test_exports_subpaths(project: Path) -> None:
+    add_package(project, "pkg", {"exports": {
+        ".": "./index.js", "./lite": {"import": "./lite/index.mjs", "require": "./lite.cjs"},
+        "./package.json": "./package.json"}}, ("index.js", "lite/index.mjs", "lite.cjs"))
+    assert resolve(project, "pkg/lite") == "node_modules/pkg/lite/index.mjs"
+    assert resolve(project, "pkg/package.json") == "node_modules/pkg/package.json"
+
+
+def test_exports_subpath_patterns(project: Path) -> None:
+    add_package(project, "pkg", {"exports": {
+        "./features/*": "./src/features/*.js",
+        "./features/*.js": "./src/features/*.js",
+        "./features/internal/*": None,
+        "./utils/*": {"browser": "./web/*.js", "default": "./node/*.js"}}},
+        ("src/features/a.js", "src/features/deep/b.js", "src/features/internal/x.js",
+         "web/u.js", "node/u.js"))
+    assert resolve(project, "pkg/features/a") == "node_modules/pkg/src/features/a.js"
+    assert resolve(project, "pkg/features/a.js") == "node_modules/pkg/src/features/a.js"
+    assert resolve(project, "pkg/features/deep/b") == "node_modules/pkg/src/features/deep/b.js"
+    assert resolve(project, "pkg/utils/u") == "node_modules/pkg/web/u.js"
+    with pytest.raises(ResolveError, match="not exported"):
+        resolve(project, "pkg/features/internal/x")
+
+
+def test_exports_array_fallbacks(project: Path) -> None:
+    add_package(project, "pkg", {"exports": {".": [{"worker": "./w.js"}, "./index.js"]}},
+                ("w.js", "index.js"))
+    assert resolve(project, "pkg") == "node_modules/pkg/index.js"
+
+
+def test_exports_null_and_unlisted_subpaths_are_not_exported(project: Path) -> None:
+    add_package(project, "pkg", {"exports": {".": "./index.js", "./private": None}},
+                ("index.js", "private.js", "other.js"))
+    for specifier in ("pkg/private", "pkg/other.js"):
+        with pytest.raises(ResolveError, match=r"is not exported by pkg/package\.json"):
+            resolve(project, specifier)
+
+
+def test_exports_require_only_is_an_error_naming_the_conditions(project: Path) -> None:
+    add_package(project, "pkg", {"exports": {"require": "./index.cjs"}}, ("index.cjs",))
+    with pytest.raises(ResolveError, match="conditions browser, module, import"):
+        resolve(project, "pkg")
+
+
+def test_exports_targets_must_stay_in_the_package(project: Path) -> None:
+    add_package(project, "pkg", {"exports": {".": "./../../src/util.js"}}, ())
+    with pytest.raises(ResolveError, match="leaves the package"):
+        resolve(project, "pkg")
+    add_package(project, "bad", {"exports": "index.js"}, ("index.js",))
+    with pytest.raises(ResolveError, match=r"must start with \./"):
+        resolve(project, "bad")
+
+
+def test_exports_target_missing_on_disk(project: Path) -> None:
+    add_package(project, "pkg", {"exports": "./dist/index.js"}, ())
+    with pytest.raises(ResolveError, match="does not exist"):
+        resolve(project, "pkg")
+
+
+def test_package_imports_field(project: Path) -> None:
+    write(project, {"package.json": {"name": "app", "imports": {
+        "#util": "./src/util.js", "#dep": "dep", "#internal/*": "./src/lib/*.js"}}})
+    add_package(project, "dep", {"exports": "./index.js"}, ("index.js",))
+    assert resolve(project, "#util") == "src/util.js"
+    assert resolve(project, "#dep") == "node_modules/dep/index.js"
+    assert resolve(project, "#internal/index") == "src/lib/index.js"
+    with pytest.raises(ResolveError, match="not defined in the imports"):
+        resolve(project, "#nope")
+
+
+def test_match_exports_sugar_and_priority() -> None:
+    assert match_exports("./a.js", ".", BUILD_CONDITIONS) == "./a.js"
+    assert match_exports({"import": "./a.mjs"}, ".", BUILD_CONDITIONS) == "./a.mjs"
+    exports = {"./*": "./any/*.js", "./a/*": "./a/*.js", "./a/b/*": "./ab/*.js"}
+    assert match_exports(exports, "./a/b/c", BUILD_CONDITIONS) == "./ab/c.js"
+    assert match_exports(exports, "./a/x", BUILD_CONDITIONS) == "./a/x.js"
+    assert match_exports({".": "./a.js"}, "./b", BUILD_CONDITIONS) is None
+
+
+def test_split_package() -> None:
+    assert split_package("@s/p") == ("@s/p", ".")
+    assert split_package("p/a/b") == ("p", "./a/b")
+
+
+# -- sideEffects -------------------------------------------------------------------------------
+
+def test_side_effects_declarations(project: Path) -> None:
+    add_package(project, "free", {"sideEffects": False}, ("index.js",))
+    add_package(project, "some", {"sideEffects": ["*.css", "./src/polyfill.js"]},
+                ("index.js", "src/polyfill.js", "a/b.css"))
+    add_package(project, "plain", {}, ("index.js",))
+    resolver = Resolver(project)
+    modules = project / "node_modules"
+    assert resolver.side_effects(modules / "free/index.js") is False
+    assert resolver.side_effects(modules / "some/index.js") is False
+    assert resolver.side_effects(modules / "some/src/polyfill.js") is True
+    assert resolver.side_effects(modules / "some/a/b.css") is True
+    assert resolver.side_effects(modules / "plain/index.js") is None
+
+
+# -- dev server URLs ---------------------------------------------------------------------------
+
+def test_dev_url_for(project: Path, tmp_path: Path) -> None:
+    add_package(project, "pkg", {"exports": {"development": "./dev.js", "default": "./p.js"}},
+                ("dev.js", "p.js"))
+    importer = project / "src/main.js"
+    assert dev_url_for("pkg", importer, project) == "/node_modules/pkg/dev.js"
+    assert dev_url_for("./util.js", importer, project) is None
+    assert dev_url_for("virtual:thing", importer, project) is None
+    assert dev_url_for("/src/util.js", importer, project) is None
+    outside = write(tmp_path / "shared", {"node_modules/ext/package.json": {"main": "e.js"},
+                                          "node_modules/ext/e.js": ""})
+    (project / "node_modules/ext").symlink_to(outside / "node_modules/ext")
+    assert dev_url_for("ext", importer, project) == \
+        "/@fs" + (outside / "node_modules/ext/e.js").resolve().as_posix()
+    with pytest.raises(ResolveError):
+        dev_url_for("ghost", importer, project)
