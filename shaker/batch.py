@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import shutil
-import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -20,6 +18,7 @@ from pathlib import Path
 from .diagnostics import Diagnostic
 from .errors import ShakerSyntaxError
 from .options import TransformOptions
+from .outdir import Staging
 from .source import Source
 from .transform import may_reference, transform_source
 
@@ -228,12 +227,8 @@ def transform_tree(src: Path, out: Path, options: TransformOptions, *,
     listing = list_files(src)
     paths = [p for p, _ in listing]
     report = BatchReport(files=len(paths))
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.shaker-", dir=out.parent))
-    umask = os.umask(0)
-    os.umask(umask)
-    tmp.chmod(0o777 & ~umask)  # mkdtemp makes 0700; the result should look like a normal dir
-    try:
+    with Staging(out) as staging:
+        tmp = staging.path
         n = max(1, min(workers or os.cpu_count() or 1, len(paths) // 8 or 1))
         sizes = [size for _, size in listing]
         chunks = _chunks(paths, sizes, n * 6 if n > 1 else 1)
@@ -253,23 +248,7 @@ def transform_tree(src: Path, out: Path, options: TransformOptions, *,
         report.outcomes.sort(key=lambda o: o.path)
         report.transformed = len(report.outcomes)
         report.changed = sum(1 for o in report.outcomes if o.changed)
-        if report.errors:
-            shutil.rmtree(tmp, ignore_errors=True)
-        else:
-            _swap_in(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+        if not report.errors:
+            staging.commit()
     report.seconds = time.perf_counter() - started
     return report
-
-
-def _swap_in(tmp: Path, out: Path) -> None:
-    """Replace ``out`` by ``tmp`` with two renames; the old tree is deleted afterwards."""
-    if out.exists():
-        old = out.with_name(f".{out.name}.shaker-old-{os.getpid()}")
-        out.rename(old)
-        tmp.rename(out)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        tmp.rename(out)

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
 import threading
 import time
 import zlib
@@ -38,6 +37,7 @@ from .errors import ShakerError
 from .html import parse_html
 from .manifest import build_manifest, to_json
 from .nodes import CrawlSettings, Inline, Node, Problem, display_name
+from .outdir import Staging
 from .resolve import ResolveError, Resolver, is_url
 from .shake import shake
 from .source import Source
@@ -240,18 +240,14 @@ def _write(outdir: Path, files: Mapping[str, tuple[bytes, str]], public: Path | 
     Gzip sizes for the report are computed in a thread meanwhile: ``zlib`` and the writes
     both release the GIL, so the report costs no extra wall time on a second core.
     """
-    outdir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{outdir.name}.shaker-", dir=outdir.parent))
-    umask = os.umask(0)
-    os.umask(umask)
-    tmp.chmod(0o777 & ~umask)
     report: dict[str, OutputFile] = {}
     gzipped: dict[str, int] = {}
     compressible = [(name, data) for name, (data, kind) in files.items()
                     if name.endswith(_TEXT_SUFFIXES) and kind != "map"]
     sizer = threading.Thread(target=_gzip_sizes, args=(compressible, gzipped), daemon=True)
     sizer.start()
-    try:
+    with Staging(outdir) as staging:
+        tmp = staging.path
         if public is not None:
             shutil.copytree(public, tmp, dirs_exist_ok=True)
             for directory, _dirs, names in os.walk(tmp):
@@ -267,11 +263,8 @@ def _write(outdir: Path, files: Mapping[str, tuple[bytes, str]], public: Path | 
                 made.add(parent)
             _write_file(str(tmp / name), data)
         sizer.join()
-        _swap_in(tmp, outdir)
-    except BaseException:
-        sizer.join()
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+        staging.commit()
+    sizer.join()
     for name, (data, kind) in files.items():
         report.pop(name, None)  # a built file wins over a public one of the same name
         report[name] = OutputFile(name, len(data), gzipped.get(name), kind)
@@ -291,17 +284,6 @@ def _write_file(path: str, data: bytes) -> None:
             view = view[os.write(fd, view):]
     finally:
         os.close(fd)
-
-
-def _swap_in(tmp: Path, out: Path) -> None:
-    """Replace ``out`` by ``tmp`` with two renames; the old tree is deleted afterwards."""
-    if out.exists():
-        old = out.with_name(f".{out.name}.shaker-old-{os.getpid()}")
-        out.rename(old)
-        tmp.rename(out)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        tmp.rename(out)
 
 
 __all__ = ["BuildError", "BuildOptions", "BuildResult", "OutputFile", "build"]

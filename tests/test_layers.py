@@ -20,7 +20,7 @@ LAYERS: dict[str, int] = {
     "fold": 4,
     "statements": 4.5, "strip": 5, "prune": 5, "inject": 5,
     "transform": 6,
-    "batch": 7, "build": 7, "watch": 7, "resolve": 7, "loaders": 7, "crawl": 7,
+    "outdir": 6.5, "batch": 7, "build": 7, "watch": 7, "resolve": 7, "loaders": 7, "crawl": 7,
     "shake": 7, "emit": 7,
     "server": 8, "preview": 8,
     "cli": 9, "build_cli": 9, "__main__": 9, "__init__": 9,

@@ -1,0 +1,56 @@
+"""Atomic output directories: write beside the target, swap in only on success.
+
+``shaker transform DIR -o OUT`` and ``shaker build`` both promise that a failure leaves the
+previous output exactly as it was.  Both write into a staging directory next to the target
+(same file system, so the swap is two renames) and call :meth:`Staging.commit` at the end.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from types import TracebackType
+
+
+class Staging:
+    """A temporary sibling of ``target``; removed unless committed.
+
+    >>> import tempfile, pathlib
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "dist"
+    >>> with Staging(out) as tmp:
+    ...     _ = (tmp.path / "a.txt").write_text("a")
+    ...     tmp.commit()
+    >>> (out / "a.txt").read_text()
+    'a'
+    """
+
+    def __init__(self, target: Path) -> None:
+        self.target = target
+        target.parent.mkdir(parents=True, exist_ok=True)
+        self.path = Path(tempfile.mkdtemp(prefix=f".{target.name}.shaker-", dir=target.parent))
+        umask = os.umask(0)
+        os.umask(umask)
+        self.path.chmod(0o777 & ~umask)  # mkdtemp makes 0700; output should look ordinary
+        self._committed = False
+
+    def __enter__(self) -> Staging:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        if not self._committed:
+            shutil.rmtree(self.path, ignore_errors=True)
+
+    def commit(self) -> None:
+        """Replace ``target`` by the staged tree; the old tree is deleted afterwards."""
+        target = self.target
+        if target.exists():
+            old = target.with_name(f".{target.name}.shaker-old-{os.getpid()}")
+            target.rename(old)
+            self.path.rename(target)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            self.path.rename(target)
+        self._committed = True
