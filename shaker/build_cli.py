@@ -173,11 +173,8 @@ def preview_command(root: Path, outdir: str | None, port: int | None, host: str 
 
 
 async def _serve(server: PreviewServer, started: float) -> int:
-    import asyncio
-    import contextlib
-    import signal
-
     from .server.banner import render_banner
+    from .server.lifecycle import until_interrupted
 
     try:
         await server.start()
@@ -189,13 +186,8 @@ async def _serve(server: PreviewServer, started: float) -> int:
     ready = round((time.perf_counter() - started) * 1000)
     click.echo(render_banner(__version__, ready, server.local, server.network,
                              exposed=server.exposed).replace("SHAKER", "SHAKER preview", 1))
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(signum, stop.set)
     try:
-        await stop.wait()
+        await until_interrupted()
     finally:
         await server.close()
     return 0

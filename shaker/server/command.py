@@ -8,10 +8,8 @@ every socket before exiting.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
 import logging
-import signal
 import sys
 import time
 import traceback
@@ -24,6 +22,7 @@ import click
 from shaker.config import Config, ConfigError, find_config, load_config
 from shaker.server.banner import render_banner
 from shaker.server.dev_server import DevServer, PortInUseError
+from shaker.server.lifecycle import until_interrupted
 from shaker.server.plugins import PluginError
 
 
@@ -106,14 +105,8 @@ async def _serve(root: Path, config: Config, debug: bool, started: float) -> int
     )
     if config.server.open and (server.urls.local or server.urls.network):
         webbrowser.open((server.urls.local or server.urls.network)[0])
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        # Windows has no add_signal_handler: there Ctrl-C raises KeyboardInterrupt instead.
-        with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(signum, stop.set)
     try:
-        await stop.wait()
+        await until_interrupted()
     finally:
         click.echo("  shutting down…", err=True)
         await server.close()
