@@ -96,8 +96,9 @@ def _describe(source: Source, node: Node) -> tuple[int, str]:
     if not leaves:
         return node.start_byte, "Invalid syntax"
     last = leaves[-1]
-    if last.start_byte >= len(source.code.rstrip()):
-        return last.start_byte, "Unexpected end of input"
+    end = len(source.code.rstrip())
+    if last.end_byte >= end:  # the input stopped where more was needed
+        return end, "Unexpected end of input"
     text = source.code[last.start_byte:last.end_byte][:20].decode("utf-8", "replace")
     return last.start_byte, f"Unexpected token {text!r}" if text.strip() else "Unexpected token"
 
