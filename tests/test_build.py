@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from test_server_support import write
 
 import shaker.css
 import shaker.effects
@@ -22,17 +23,6 @@ from shaker.sourcemap import original_position
 
 SEED = Path(__file__).resolve().parent.parent / "examples" / "seed"
 HASHED = re.compile(r"^assets/[A-Za-z0-9_.-]+-[0-9a-f]{8}\.(js|css|png)$")
-
-
-def write(root: Path, files: dict[str, str | bytes]) -> Path:
-    for name, content in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, bytes):
-            path.write_bytes(content)
-        else:
-            path.write_text(content)
-    return root
 
 
 def snapshot(directory: Path) -> dict[str, bytes]:
