@@ -3,14 +3,21 @@
 tree-sitter recovers from errors instead of failing, so this module turns ERROR and
 MISSING nodes into a :class:`~shaker.errors.ShakerSyntaxError` with a location.
 
-One known gap in tree-sitter-javascript 0.25 is handled here: a raw NUL character is
-valid inside strings, templates, comments and regular expressions, but the grammar
-reports it as an error.  We parse a copy with NULs replaced by spaces (same length, so
-every offset stays valid) and then require each NUL to sit inside one of those tokens.
+Two gaps in tree-sitter-javascript 0.25 are handled here, both by parsing a copy of the
+source in which some bytes are replaced by spaces (same length, so every offset stays
+valid, and the edits still apply to the original bytes):
+
+- a raw NUL character is valid inside strings, templates, comments and regular
+  expressions, but the grammar reports it as an error; each NUL must then sit inside one
+  of those tokens;
+- re-exports with import attributes (``export { x } from "./d.json" with { type: "json" }``)
+  are valid ES2025 but the grammar knows attributes only on imports; the attribute clause
+  (``with``/``assert`` and a brace group of string-valued keys, never code) is blanked.
 """
 
 from __future__ import annotations
 
+import itertools
 from functools import lru_cache
 
 import tree_sitter_javascript
@@ -42,13 +49,83 @@ def parse(source: Source) -> Tree:
     """Parse ``source`` or raise :class:`ShakerSyntaxError` at the first real error."""
     code = source.code
     has_nul = b"\0" in code
-    tree = _parser().parse(code.replace(b"\0", b" ") if has_nul else code)
+    text = code.replace(b"\0", b" ") if has_nul else code
+    tree = _parser().parse(text)
     root = tree.root_node
+    if root.has_error and b"export" in code:
+        masked = _mask_reexport_attributes(text, root)
+        if masked is not None:
+            tree = _parser().parse(masked)
+            root = tree.root_node
     if root.has_error:
         _raise_first_error(source, root)
     if has_nul:
         _check_nuls(source, root)
     return tree
+
+
+def _mask_reexport_attributes(code: bytes, root: Node) -> bytes | None:
+    """``code`` with the attribute clauses of ``export … from "x" with {…}`` blanked.
+
+    Only ERROR nodes that start with ``export`` and hold ``from "x"`` followed by ``with`` or
+    ``assert`` and a well-formed ``{ key: "value", … }`` group are touched; anything else is
+    left for the error report.  Returns None when nothing was masked.
+    """
+    spans: list[tuple[int, int]] = []
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if not node.has_error:
+            continue
+        if node.is_error and node.child_count and node.children[0].type == "export":
+            children = node.children
+            for prev, cur in itertools.pairwise(children):
+                if prev.type == "from" and cur.type == "string":
+                    span = _attribute_clause(code, cur.end_byte)
+                    if span is not None:
+                        spans.append(span)
+        stack.extend(node.children)
+    if not spans:
+        return None
+    out = bytearray(code)
+    for start, end in spans:
+        out[start:end] = bytes(b if b in b"\r\n" else 0x20 for b in code[start:end])
+    return bytes(out)
+
+
+def _attribute_clause(code: bytes, pos: int) -> tuple[int, int] | None:
+    """The byte range of `` with { type: "json" }`` starting after ``pos``, if well formed."""
+    n = len(code)
+    while pos < n and code[pos] in b" \t\r\n":
+        pos += 1
+    start = pos
+    for keyword in (b"with", b"assert"):
+        if code.startswith(keyword, pos) and (pos + len(keyword) < n) and (
+            code[pos + len(keyword)] in b" \t\r\n{"
+        ):
+            pos += len(keyword)
+            break
+    else:
+        return None
+    while pos < n and code[pos] in b" \t\r\n":
+        pos += 1
+    if pos >= n or code[pos] != ord("{"):
+        return None
+    pos += 1
+    while pos < n:  # keys, quoted strings, `:` and `,` only: no code can hide in here
+        c = code[pos]
+        if c == ord("}"):
+            return start, pos + 1
+        if c in b"\"'":
+            end = code.find(bytes([c]), pos + 1)
+            if end < 0 or b"\n" in code[pos:end]:
+                return None
+            pos = end + 1
+        elif c in b" \t\r\n:,_$" or chr(c).isalnum():
+            pos += 1
+        else:
+            return None
+    return None
 
 
 def _raise_first_error(source: Source, root: Node) -> None:

@@ -17,6 +17,8 @@ import shaker
 
 VALID = {
     "import attributes": 'import data from "./a.json" with { type: "json" };\n',
+    "re-export with attributes": 'export { x } from "./a.json" with { type: "json" };\n'
+                                 'export * as all from "./b.json" with { type: "json" };\n',
     "private in": "class A { #x = 1; static has(o) { return #x in o } }\n",
     "regex v flag": "const r = /[\\p{L}--[a-z]]/v;\n",
     "top-level await": "await Promise.resolve(1);\n",
