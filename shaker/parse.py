@@ -81,7 +81,7 @@ def _mask_reexport_attributes(code: bytes, root: Node) -> bytes | None:
             children = node.children
             for prev, cur in itertools.pairwise(children):
                 if prev.type == "from" and cur.type == "string":
-                    span = _attribute_clause(code, cur.end_byte)
+                    span = attribute_clause(code, cur.end_byte)
                     if span is not None:
                         spans.append(span)
         stack.extend(node.children)
@@ -93,8 +93,12 @@ def _mask_reexport_attributes(code: bytes, root: Node) -> bytes | None:
     return bytes(out)
 
 
-def _attribute_clause(code: bytes, pos: int) -> tuple[int, int] | None:
-    """The byte range of `` with { type: "json" }`` starting after ``pos``, if well formed."""
+def attribute_clause(code: bytes, pos: int) -> tuple[int, int] | None:
+    """The byte range of ``with { type: "json" }`` after ``pos`` (an import's source string).
+
+    The clause holds only keys and string values, never code, so reading it from the bytes
+    is exact; used to blank it for the parser and to drop it when an import is rewritten.
+    """
     n = len(code)
     while pos < n and code[pos] in b" \t\r\n":
         pos += 1

@@ -55,6 +55,7 @@ class ImportRecord:
     kind: Literal["static", "dynamic", "reexport", "hot-accept"]
     start: int  # byte range of the string literal, quotes included
     end: int
+    attributes: tuple[int, int] | None = None  # ``with { type: "json" }`` after the string
 
 
 @dataclass
@@ -413,15 +414,18 @@ def import_meta_nodes(tree: Tree, code: bytes) -> list[Node]:
     return out
 
 
-def module_imports(tree: Tree) -> list[ImportRecord]:
+def module_imports(tree: Tree, code: bytes) -> list[ImportRecord]:
     """Static imports, re-exports and literal dynamic imports, in source order."""
+    from .parse import attribute_clause
+
     found = captures("imports", tree.root_node)
     out = []
     for kind in ("static", "reexport", "dynamic"):
         for node in found.get(kind, ()):
             value = string_value(node)
             if value is not None:
-                out.append(ImportRecord(value, kind, node.start_byte, node.end_byte))
+                clause = attribute_clause(code, node.end_byte) if kind != "dynamic" else None
+                out.append(ImportRecord(value, kind, node.start_byte, node.end_byte, clause))
     out.sort(key=lambda r: r.start)
     return out
 

@@ -96,7 +96,7 @@ def transform_source(source: Source, options: TransformOptions) -> TransformResu
             diagnostics.extend(stripped.diagnostics)
 
     # The import list serves the dev server and the build; plain strips skip the query.
-    imports = module_imports(tree) if development or options.rewrite_import else []
+    imports = module_imports(tree, code) if development or options.rewrite_import else []
     if options.rewrite_import is not None:
         _rewrite_imports(plan, [*imports, *facts.accepted_deps], options)
     input_map = options.input_map
@@ -140,6 +140,10 @@ def _rewrite_imports(plan: Plan, records: list[ImportRecord], options: Transform
             import json
 
             plan.replace(record.start, record.end, json.dumps(new))
+            if record.attributes is not None:
+                # The rewritten target is served as JavaScript (a JSON or CSS file becomes a
+                # module), so `with { type: "json" }` no longer describes it.
+                plan.remove(record.end, record.attributes[1])
 
 
 def _unchanged(source: Source, options: TransformOptions) -> TransformResult:

@@ -161,3 +161,14 @@ def test_source_map_composes_with_an_inline_input_map() -> None:
 def test_non_string_define_is_rejected_clearly() -> None:
     with pytest.raises(TypeError, match="JavaScript expression strings"):
         shaker.transform("x", define={"__DEV__": False})  # type: ignore[dict-item]
+
+
+def test_a_rewritten_import_drops_its_attribute_clause() -> None:
+    code = ('import data from "./d.json" with { type: "json" };\n'
+            'export { x } from "./e.json" with { type: "json" };\n'
+            'import keep from "./f.json" with { type: "json" };\n')
+    result = shaker.transform(code, mode="development", url="/m.js",
+                              rewrite_import=lambda s: None if "f.json" in s else s + "?import")
+    assert result.code == ('import data from "./d.json?import";\n'
+                           'export { x } from "./e.json?import";\n'
+                           'import keep from "./f.json" with { type: "json" };\n')
