@@ -16,11 +16,12 @@ from .source import Source
 from .values import render_value
 
 
-def preamble(url: str, *, hot: bool, env: dict[str, object] | None) -> str:
-    """The line-1 prefix for a module at ``url``."""
+def preamble(url: str, *, hot: bool, env: dict[str, object] | None, base: str = "/") -> str:
+    """The line-1 prefix for a module at ``url``; the client lives under the public ``base``."""
     parts = []
     if hot:
-        parts.append(f'import {{ createHotContext as __shaker_hot }} from "{CLIENT_PATH}";'
+        client = base.rstrip("/") + CLIENT_PATH
+        parts.append(f'import {{ createHotContext as __shaker_hot }} from "{client}";'
                      f"import.meta.hot = __shaker_hot({json.dumps(url)});")
     if env is not None:
         body = ", ".join(f"{json.dumps(k)}: {render_value(v)}" for k, v in sorted(env.items()))
@@ -29,9 +30,9 @@ def preamble(url: str, *, hot: bool, env: dict[str, object] | None) -> str:
 
 
 def inject(source: Source, facts: ScanResult, plan: Plan, *, url: str,
-           env: dict[str, object]) -> None:
+           env: dict[str, object], base: str = "/") -> None:
     """Add the preamble to ``plan`` when the module uses ``import.meta.hot`` or ``.env``."""
-    text = preamble(url, hot=facts.uses_hot, env=env if facts.uses_env else None)
+    text = preamble(url, hot=facts.uses_hot, env=env if facts.uses_env else None, base=base)
     if not text:
         return
     code = source.code

@@ -76,7 +76,7 @@ def transform_source(source: Source, options: TransformOptions) -> TransformResu
     if development:
         from .inject import inject
 
-        inject(source, facts, plan, url=options.module_url, env=env)
+        inject(source, facts, plan, url=options.module_url, env=env, base=options.base)
     else:
         if facts.hot_written is not None and not keep_hot:
             diagnostics.append(Diagnostic.at(

@@ -452,3 +452,25 @@ async def test_bare_imports_resolve_to_package_files_with_development_conditions
         payload = await receive_json(ws)
         assert payload["type"] == "error"
         assert 'Failed to resolve import "ghost"' in payload["err"]["message"]
+
+
+@async_test
+async def test_base_path_reaches_modules_packages_and_page_references(tmp_path: Path) -> None:
+    write(tmp_path, {
+        "index.html": '<html><head><link rel="stylesheet" href="/style.css"></head>'
+                      '<body><script type="module" src="/main.js"></script></body></html>',
+        "style.css": "body {}\n",
+        "node_modules/pkg/package.json": json.dumps({"name": "pkg", "exports": "./index.js"}),
+        "node_modules/pkg/index.js": "export const x = 1;\n",
+        "main.js": 'import { x } from "pkg";\nimport { y } from "/lib.js";\n'
+                   "import.meta.hot?.accept();\n",
+        "lib.js": "export const y = 2;\n",
+    })
+    async with serve(tmp_path, Config(base="/app/")) as h:
+        html = await (await h.get("/app/")).text()
+        assert 'src="/app/main.js"' in html and 'href="/app/style.css"' in html
+        code = await (await h.get("/app/main.js")).text()
+        assert 'from "/app/@shaker/client"' in code
+        assert 'from "/app/node_modules/pkg/index.js"' in code
+        assert 'from "/app/lib.js"' in code
+        assert (await h.get("/app/node_modules/pkg/index.js")).status == 200

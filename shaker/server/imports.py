@@ -92,6 +92,14 @@ class ImportRewriter:
         self.used[url] = stamp
         if stamp:
             text = with_query(text or specifier, f"t={stamp}")
+        return self._under_base(text or specifier) if self.base != "/" else text
+
+    def _under_base(self, text: str) -> str | None:
+        """Root-absolute URLs get the public base (``/x.js`` → ``/app/x.js``), as in Vite."""
+        if text.startswith("/") and not text.startswith("//") and not text.startswith(
+            self.base
+        ):
+            return self.base.rstrip("/") + text
         return text
 
 

@@ -73,6 +73,27 @@ _HTML = re.compile(r"<html(?:\s[^>]*)?>", re.IGNORECASE)
 _DOCTYPE = re.compile(r"<!doctype[^>]*>", re.IGNORECASE)
 
 
+def rebase_html(text: str, base: str) -> str:
+    """Root-absolute script, stylesheet and asset URLs of a page get the public base.
+
+    With ``--base /app/`` the page is served at ``/app/`` and ``<script src="/main.js">``
+    means ``/app/main.js``, as in Vite.
+
+    >>> rebase_html('<script type="module" src="/main.js"></script>', "/app/")
+    '<script type="module" src="/app/main.js"></script>'
+    """
+    from shaker.html import apply_edits, parse_html, quote_attribute
+
+    edits = []
+    for ref in parse_html(text).refs:
+        value = ref.value
+        if ref.kind != "inline-module" and value.startswith("/") and not value.startswith(
+            ("//", base)
+        ):
+            edits.append((ref.start, ref.end, quote_attribute(base.rstrip("/") + value)))
+    return apply_edits(text, edits) if edits else text
+
+
 def inject_client(html: str, src: str) -> str:
     """Add the client ``<script type="module">`` at the top of ``<head>`` (Vite's head-prepend).
 
@@ -392,6 +413,8 @@ class ModuleServer:
             self._report(exc, url, str(file))
             return respond(request, f"{exc}\n", "text/plain; charset=utf-8", status=500)
         self.module_files[url] = file
+        if self.base != "/":
+            html = rebase_html(html, self.base)
         html = inject_client(html, join_base(self.base, protocol.CLIENT_PATH))
         return respond(request, html, "text/html; charset=utf-8")
 
