@@ -76,7 +76,7 @@ def is_ignored(
 
 def coalesce(
     raw: Iterable[tuple[int, str]],
-    root: Path,
+    root: Path | Sequence[Path],
     globs: Sequence[str] = (),
     dirs: Sequence[str] = IGNORED_DIRS,
 ) -> list[FileChange]:
@@ -93,19 +93,40 @@ def coalesce(
         kind = _RAW_KINDS.get(code)
         if kind is not None:
             seen.setdefault(name, set()).add(kind)
+    roots = (root,) if isinstance(root, Path) else tuple(root)
     out = []
     for name, kinds in seen.items():
         path = Path(name)
-        if is_ignored(path, root, globs, dirs):
+        home = next((r for r in roots if path.is_relative_to(r)), None)
+        if home is None or is_ignored(path, home, globs, dirs):
             continue
         if not os.path.lexists(name):
             out.append(FileChange(path, "deleted"))
         elif os.path.isdir(name):
-            continue
+            if "added" in kinds:  # files made before the new directory was watched
+                out.extend(FileChange(f, "added") for f in _files_in(path, home, globs, dirs)
+                           if str(f) not in seen)
         else:
             appeared = "added" in kinds and "deleted" not in kinds
             out.append(FileChange(path, "added" if appeared else "modified"))
-    return sorted(out)
+    return sorted(set(out))
+
+
+def _files_in(directory: Path, root: Path, globs: Sequence[str], dirs: Sequence[str]
+              ) -> list[Path]:
+    """Files under a directory that just appeared.
+
+    A file written right after ``mkdir`` can land before the watcher has added the new
+    directory, so its own event never comes; reading the directory once closes that gap.
+    """
+    found = []
+    for parent, subdirs, names in os.walk(directory):
+        subdirs[:] = [d for d in subdirs if d not in dirs]
+        for name in names:
+            path = Path(parent, name)
+            if not is_ignored(path, root, globs, dirs):
+                found.append(path)
+    return found
 
 
 def merge(batches: Iterable[Sequence[FileChange]]) -> list[FileChange]:
@@ -140,8 +161,16 @@ class FileWatcher:
         debounce_ms: int = 1,
         max_batch_ms: int = 500,
         delete_grace_ms: int = 50,
+        extra_roots: Sequence[Path] = (),
     ) -> None:
         self.root = Path(root).resolve()
+        # Directories outside ROOT that are served too (``server.fs_allow``), watched alike.
+        # An ancestor of ROOT (a workspace allowed with "..") is not watched whole.
+        self.roots = (self.root, *(
+            r for r in (Path(x).resolve() for x in extra_roots)
+            if r.is_dir() and not r.is_relative_to(self.root)
+            and not self.root.is_relative_to(r)
+        ))
         self.on_changes = on_changes
         self.ignored = tuple(ignored)
         self.ignored_dirs = tuple(ignored_dirs)
@@ -183,7 +212,7 @@ class FileWatcher:
                 await consumer
 
     def _coalesce(self, raw: Iterable[tuple[int, str]]) -> list[FileChange]:
-        return coalesce(raw, self.root, self.ignored, self.ignored_dirs)
+        return coalesce(raw, self.roots, self.ignored, self.ignored_dirs)
 
     async def _consume(self) -> None:
         assert self._queue is not None
@@ -280,7 +309,7 @@ class _WatchfilesThread:
             from watchfiles._rust_notify import RustNotify
 
             notify = RustNotify(
-                [str(watcher.root)],
+                [str(r) for r in watcher.roots],
                 False,
                 watcher.use_polling,
                 watcher.poll_interval_ms,

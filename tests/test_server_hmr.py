@@ -488,3 +488,30 @@ def test_watch_config() -> None:
     flags = {"port": None, "host": None, "open_browser": False, "strict_port": False, "base": None}
     assert apply_flags(Config(), **flags, poll=True).server.watch.use_polling is True
     assert apply_flags(Config(), **flags).server.watch.use_polling is False
+
+
+@async_test
+async def test_an_allowed_directory_outside_root_is_watched_too(tmp_path: Path) -> None:
+    """A workspace package linked into node_modules lives outside ROOT (npm link, pnpm):
+    served through /@fs when ``fs_allow`` lists it, and its edits are hot updates too."""
+    root = write(tmp_path / "app", {
+        "index.html": '<script type="module" src="/main.js"></script>',
+        "main.js": "import { v } from 'shared';\nimport.meta.hot.accept();\n",
+    })
+    shared = write(tmp_path / "shared", {
+        "package.json": '{"name": "shared", "type": "module", "exports": "./lib.js"}',
+        "lib.js": "export const v = 1;\n",
+    })
+    (root / "node_modules").mkdir()
+    (root / "node_modules" / "shared").symlink_to(shared, target_is_directory=True)
+    config = Config(server=ServerConfig(fs_allow=("../shared",)))
+    async with serve(root, config) as h:
+        lib_url = "/@fs" + (shared / "lib.js").resolve().as_posix()
+        await load(h, "/index.html", "/main.js", lib_url)
+        assert f'from "{lib_url}"' in await (await h.get("/main.js")).text()
+        ws = await h.connected()
+        await h.server.start_watching()
+        assert shared.resolve() in h.server.watcher.roots
+        (shared / "lib.js").write_text("export const v = 2;\n")
+        payload = await receive_json(ws)
+        assert [u["path"] for u in payload["updates"]] == ["/main.js"]

@@ -188,6 +188,7 @@ class DevServer:
             use_polling=watch.use_polling,
             poll_interval_ms=watch.interval,
             debounce_ms=watch.debounce,
+            extra_roots=self.allowed_roots[1:],
         )
         try:
             await self.watcher.start()
