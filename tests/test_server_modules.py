@@ -474,3 +474,16 @@ async def test_base_path_reaches_modules_packages_and_page_references(tmp_path: 
         assert 'from "/app/node_modules/pkg/index.js"' in code
         assert 'from "/app/lib.js"' in code
         assert (await h.get("/app/node_modules/pkg/index.js")).status == 200
+
+
+@async_test
+async def test_relative_import_above_root_goes_through_fs(tmp_path: Path) -> None:
+    root = write(tmp_path / "app", {"main.js": "import { v } from '../shared/lib.js';\n"})
+    shared = write(tmp_path / "shared", {"lib.js": "export const v = 1;\n"})
+    lib_url = "/@fs" + (shared / "lib.js").resolve().as_posix()
+    async with serve(root, Config(server=ServerConfig(fs_allow=("../shared",)))) as h:
+        code = await (await h.get("/main.js")).text()
+        assert code == f'import {{ v }} from "{lib_url}";\n'
+        assert (await h.get(lib_url)).status == 200
+    async with serve(root) as h:  # not allowed: the import is rewritten, the file refused
+        assert (await h.get(lib_url)).status == 403

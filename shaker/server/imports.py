@@ -70,18 +70,43 @@ class ImportRewriter:
         timestamps: Callable[[str], int],
         resolved: Mapping[str, str] | None = None,
         import_query: Callable[[str], str | None],
+        importer_file: Path | None = None,
     ) -> None:
         self.importer = importer
         self.base = base
         self.timestamps = timestamps
         self.resolved = dict(resolved or {})
         self.import_query = import_query
+        self.importer_file = importer_file
         self.used: dict[str, int] = {}
 
     def url_of(self, specifier: str) -> str | None:
         if specifier in self.resolved:
             return self.resolved[specifier]
+        outside = self._outside_root(specifier)
+        if outside is not None:
+            self.resolved[specifier] = outside
+            return outside
         return resolve_url(specifier, self.importer, base=self.base)
+
+    def _outside_root(self, specifier: str) -> str | None:
+        """``/@fs/…`` for a relative import that climbs above ROOT (``../shared/x.js`` from
+        ``/main.js``), as in Vite; URL space ends at ROOT, the file system does not."""
+        if self.importer_file is None or not specifier.startswith("../") or (
+            self.importer.startswith(_SPECIAL_PREFIXES)
+        ):
+            return None
+        path, _, query = specifier.partition("?")
+        depth = 0
+        for part in posixpath.dirname(self.importer).split("/") + path.split("/"):
+            if part == "..":
+                depth -= 1
+                if depth < 0:
+                    target = (self.importer_file.parent / path).resolve().as_posix()
+                    return "/@fs" + target + (f"?{query}" if query else "")
+            elif part and part != ".":
+                depth += 1
+        return None
 
     def __call__(self, specifier: str) -> str | None:
         url = self.url_of(specifier)

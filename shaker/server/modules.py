@@ -374,6 +374,7 @@ class ModuleServer:
                 timestamps=self.graph.timestamp,
                 resolved=resolved,
                 import_query=add_import_query,
+                importer_file=Path(id) if os.path.isabs(id) else None,
             )
 
         rewrite = rewriter()
