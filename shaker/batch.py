@@ -18,7 +18,7 @@ from pathlib import Path
 from .diagnostics import Diagnostic
 from .errors import ShakerSyntaxError
 from .options import TransformOptions
-from .outdir import Staging
+from .outdir import Staging, write_file
 from .source import Source
 from .transform import may_reference, transform_source
 
@@ -116,16 +116,6 @@ def _read(fd: int) -> bytes:
         size = 65536
 
 
-def _write(dir_fd: int, name: str, data: bytes, mode: int = 0o644) -> None:
-    fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode, dir_fd=dir_fd)
-    try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view):]
-    finally:
-        os.close(fd)
-
-
 def _process_chunk(src_root: str, out_root: str, paths: list[str], options: TransformOptions
                    ) -> list[FileOutcome]:
     """Worker: transform or copy each file of ``paths`` from src_root into out_root."""
@@ -152,7 +142,7 @@ def _process_chunk(src_root: str, out_root: str, paths: list[str], options: Tran
                 os.close(fd)
             out_fd = out_dirs.fd(rel_dir)
             if not options.sourcemap and not may_reference(data, define):
-                _write(out_fd, name, data)
+                write_file(name, data, dir_fd=out_fd)
                 continue
             outcome = FileOutcome(rel)
             path = os.path.join(src_root, rel)
@@ -165,8 +155,8 @@ def _process_chunk(src_root: str, out_root: str, paths: list[str], options: Tran
             outcome.changed = result.changed
             outcome.diagnostics = result.diagnostics
             outcomes.append(outcome)
-            _write(out_fd, name,
-                   result.code.encode("utf-8", "surrogatepass") if result.changed else data)
+            output = result.code.encode("utf-8", "surrogatepass") if result.changed else data
+            write_file(name, output, dir_fd=out_fd)
     finally:
         src_dirs.close()
         out_dirs.close()

@@ -37,7 +37,7 @@ from .errors import ShakerError
 from .html import parse_html
 from .manifest import build_manifest, to_json
 from .nodes import CrawlSettings, Inline, Node, Problem, display_name
-from .outdir import Staging
+from .outdir import Staging, write_file
 from .resolve import ResolveError, Resolver, is_url
 from .shake import shake
 from .source import Source
@@ -261,7 +261,7 @@ def _write(outdir: Path, files: Mapping[str, tuple[bytes, str]], public: Path | 
             if parent and parent not in made:
                 os.makedirs(tmp / parent, exist_ok=True)
                 made.add(parent)
-            _write_file(str(tmp / name), data)
+            write_file(str(tmp / name), data)
         sizer.join()
         staging.commit()
     sizer.join()
@@ -274,16 +274,6 @@ def _write(outdir: Path, files: Mapping[str, tuple[bytes, str]], public: Path | 
 def _gzip_sizes(files: list[tuple[str, bytes]], sizes: dict[str, int]) -> None:
     for name, data in files:
         sizes[name] = len(zlib.compress(data, 6, wbits=31))  # gzip framing, as served
-
-
-def _write_file(path: str, data: bytes) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
-    try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view):]
-    finally:
-        os.close(fd)
 
 
 __all__ = ["BuildError", "BuildOptions", "BuildResult", "OutputFile", "build"]
