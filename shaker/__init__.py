@@ -14,14 +14,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from .config import BuildConfig, Config, ConfigError, HmrConfig, ServerConfig, WatchConfig
-from .diagnostics import Diagnostic, Severity, render_rich, render_short
-from .errors import ShakerError, ShakerSyntaxError
-from .options import Mode, RewriteImport, TransformOptions
-from .plugin import Plugin
-from .scan import ImportRecord
-from .source import Source
-from .transform import HotInfo, TransformResult, transform_source
+from shaker.config import BuildConfig, Config, ConfigError, HmrConfig, ServerConfig, WatchConfig
+from shaker.diagnostics import Diagnostic, Severity, render_rich, render_short
+from shaker.errors import ShakerError, ShakerSyntaxError
+from shaker.js.scan import ImportRecord
+from shaker.js.transform import HotInfo, TransformResult, transform_source
+from shaker.options import Mode, RewriteImport, TransformOptions
+from shaker.plugin import Plugin
+from shaker.source import Source
 
 __version__ = "0.1.0"
 

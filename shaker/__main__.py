@@ -1,3 +1,3 @@
-from .cli import main
+from shaker.cli import main
 
 main()

@@ -41,24 +41,3 @@ class TransformOptions:
             return self.url
         name = self.filename.replace("\\", "/").lstrip("./")
         return "/" + name if not name.startswith("<") else "/" + name.strip("<>") + ".js"
-
-    def env_values(self) -> dict[str, object]:
-        """``import.meta.env`` as Vite defines it for this mode, plus user keys."""
-        production = self.mode == "production"
-        env: dict[str, object] = {
-            "BASE_URL": self.base,
-            "DEV": not production,
-            "MODE": self.mode,
-            "PROD": production,
-            "SSR": False,
-        }
-        env.update(self.env)
-        prefix = "import.meta.env."
-        from .values import parse_constant
-
-        for key, value in self.define.items():
-            if key.startswith(prefix):
-                constant = parse_constant(value)
-                if constant is not None:
-                    env[key[len(prefix):]] = constant.value
-        return env

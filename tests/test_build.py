@@ -13,13 +13,13 @@ import pytest
 from click.testing import CliRunner
 from test_server_support import write
 
-import shaker.css
-import shaker.effects
-import shaker.html
-import shaker.naming
-from shaker.build import BuildError, BuildOptions, BuildResult, build
-from shaker.build_cli import build_command
-from shaker.sourcemap import original_position
+import shaker.build.naming
+import shaker.js.effects
+import shaker.pipeline.css
+import shaker.pipeline.html
+from shaker.build.project import BuildError, BuildOptions, BuildResult, build
+from shaker.cli.build import build_command
+from shaker.js.sourcemap import original_position
 
 SEED = Path(__file__).resolve().parent.parent / "examples" / "seed"
 HASHED = re.compile(r"^assets/[A-Za-z0-9_.-]+-[0-9a-f]{8}\.(js|css|png)$")
@@ -47,7 +47,8 @@ def file_for(result: BuildResult, stem: str, ext: str = ".js") -> str:
     return found[0]
 
 
-@pytest.mark.parametrize("module", [shaker.css, shaker.effects, shaker.html, shaker.naming])
+@pytest.mark.parametrize("module", [shaker.pipeline.css, shaker.js.effects, shaker.pipeline.html,
+                                    shaker.build.naming])
 def test_doctests(module: object) -> None:
     assert doctest.testmod(module).failed == 0  # type: ignore[arg-type]
 
@@ -279,11 +280,11 @@ def test_keep_hot_leaves_hot_code(tmp_path: Path) -> None:
 
 def test_parallel_workers_give_the_same_output(tmp_path: Path,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    import shaker.crawl
+    import shaker.build.crawl
 
-    monkeypatch.setattr(shaker.crawl, "SERIAL_MODULES", 4)
-    monkeypatch.setattr(shaker.crawl, "WORKERS_PAY_OFF", 0.0)  # always worth it, for the test
-    monkeypatch.setattr(shaker.crawl, "MIN_QUEUED", 1)
+    monkeypatch.setattr(shaker.build.crawl, "SERIAL_MODULES", 4)
+    monkeypatch.setattr(shaker.build.crawl, "WORKERS_PAY_OFF", 0.0)  # always worth it, for the test
+    monkeypatch.setattr(shaker.build.crawl, "MIN_QUEUED", 1)
     submitted: list[int] = []
     real_submit = ProcessPoolExecutor.submit
 
@@ -304,7 +305,7 @@ def test_parallel_workers_give_the_same_output(tmp_path: Path,
     parallel = build(project, BuildOptions(outdir=str(tmp_path / "parallel"), workers=2))
     serial, parallel = snapshot(serial.outdir), snapshot(parallel.outdir)
     assert serial == parallel and len(serial) == 81
-    assert sum(submitted) == 80 - shaker.crawl.SERIAL_MODULES  # the rest went to workers
+    assert sum(submitted) == 80 - shaker.build.crawl.SERIAL_MODULES  # the rest went to workers
     assert not any(b"import.meta.hot" in data for data in parallel.values())
 
 

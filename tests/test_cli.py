@@ -9,8 +9,8 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from shaker.cli import main
-from shaker.sourcemap import original_position
+from shaker.cli.main import main
+from shaker.js.sourcemap import original_position
 
 HOT = "if (import.meta.hot) {\n  import.meta.hot.accept()\n}\nrun()\n"
 BAD = "if (import.meta.hot) {\n  let = ;\n}\n"

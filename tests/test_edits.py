@@ -11,9 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import shaker.edits
-from shaker.edits import EditBuffer, OverlapError
-from shaker.sourcemap import compose, decode_mappings, encode_mappings, original_position
+import shaker.js.edits
+from shaker.js.edits import EditBuffer, OverlapError
+from shaker.js.sourcemap import compose, decode_mappings, encode_mappings, original_position
 
 
 class _CheckedEditBuffer(EditBuffer):
@@ -472,7 +472,7 @@ def test_edits_match_reference_model_and_map_back(
         assert where == ("in.js", *ref_line_col(code, anchor))
 
 
-@pytest.mark.parametrize("module", [shaker.edits])
+@pytest.mark.parametrize("module", [shaker.js.edits])
 def test_docstring_examples(module: object) -> None:
     result = doctest.testmod(module)  # type: ignore[arg-type]
     assert result.attempted > 0

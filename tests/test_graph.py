@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from shaker.graph import ModuleFacts, ModuleGraph, decide, decide_invalidate
+from shaker.dev.graph import ModuleFacts, ModuleGraph, decide, decide_invalidate
 
 T = 1_700_000_000_000
 

@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
-import shaker.manifest
-from shaker.build import BuildOptions, build
-from shaker.manifest import MANIFEST_FIELDS, Chunk, build_manifest, entry_tags, to_json
+import shaker.build.manifest
+from shaker.build.manifest import MANIFEST_FIELDS, Chunk, build_manifest, entry_tags, to_json
+from shaker.build.project import BuildOptions, build
 
 DJANGO_VITE_FIELDS = {"file", "name", "src", "isEntry", "isDynamicEntry", "css", "imports",
                       "dynamicImports"}
@@ -88,7 +88,7 @@ def built(tmp_path: Path) -> Path:
 
 
 def test_doctests() -> None:
-    assert doctest.testmod(shaker.manifest).failed == 0
+    assert doctest.testmod(shaker.build.manifest).failed == 0
 
 
 def test_written_in_both_places(built: Path) -> None:

@@ -16,7 +16,7 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 import shaker.preview
-from shaker.build import BuildOptions, build
+from shaker.build.project import BuildOptions, build
 from shaker.preview import IMMUTABLE, PreviewServer, create_preview_app
 
 SECRET = "TOP-SECRET-VALUE"

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-import shaker.resolve
-from shaker.resolve import (
+import shaker.pipeline.resolve
+from shaker.pipeline.resolve import (
     BUILD_CONDITIONS,
     DEV_CONDITIONS,
     ResolveError,
@@ -58,7 +58,7 @@ def add_package(root: Path, name: str, package: dict[str, object], files: tuple[
 
 
 def test_doctests() -> None:
-    assert doctest.testmod(shaker.resolve).failed == 0
+    assert doctest.testmod(shaker.pipeline.resolve).failed == 0
 
 
 # -- relative and absolute ---------------------------------------------------------------------

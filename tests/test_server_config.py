@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from shaker.cli.dev import apply_flags, dev
 from shaker.config import (
     DEFAULT_FS_DENY,
     Config,
@@ -21,7 +22,6 @@ from shaker.config import (
     load_config,
 )
 from shaker.plugin import Plugin
-from shaker.server.command import apply_flags, dev
 
 REPO = Path(__file__).resolve().parent.parent
 

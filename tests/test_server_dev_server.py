@@ -17,8 +17,8 @@ import pytest
 from test_server_support import async_test, receive_json, send_custom, serve, write
 
 from shaker.config import Config, ServerConfig, load_config
-from shaker.server import banner
-from shaker.server.dev_server import DevServer, PortInUseError
+from shaker.dev.server import DevServer, PortInUseError
+from shaker.web import banner
 
 REPO = Path(__file__).resolve().parent.parent
 SEED = REPO / "examples" / "seed"
@@ -106,7 +106,7 @@ async def start_cli(*args: str, until: str = "Network:") -> tuple[asyncio.subpro
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-c",
-        "from shaker.server.command import dev; dev()",
+        "from shaker.cli.dev import dev; dev()",
         *args,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
@@ -171,7 +171,7 @@ async def test_cli_strict_port_exits_non_zero(tmp_path: Path) -> None:
         process = await asyncio.create_subprocess_exec(
             sys.executable,
             "-c",
-            "from shaker.server.command import dev; dev()",
+            "from shaker.cli.dev import dev; dev()",
             str(tmp_path),
             "--port",
             busy,

@@ -1,4 +1,4 @@
-"""shaker.server.fs_guard: request-target canonicalisation and allow/deny, exhaustively."""
+"""shaker.web.fs_guard: request-target canonicalisation and allow/deny, exhaustively."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from shaker.config import DEFAULT_FS_DENY
-from shaker.server.fs_guard import DenyList, guard_path, parse_target, query_flags
+from shaker.web.fs_guard import DenyList, guard_path, parse_target, query_flags
 
 # -- parse_target --------------------------------------------------------------------------
 

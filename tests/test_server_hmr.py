@@ -15,8 +15,8 @@ import pytest
 from test_server_support import Harness, async_test, receive_json, send_custom, serve, write
 
 from shaker.config import Config, ServerConfig, WatchConfig
+from shaker.dev.watch import FileChange
 from shaker.plugin import Plugin
-from shaker.watch import FileChange
 
 MARKER = "test:marker"
 
@@ -388,7 +388,7 @@ async def test_the_file_watcher_drives_hot_updates(root: Path) -> None:
 
 @async_test
 async def test_the_watcher_reports_what_each_file_became(tmp_path: Path) -> None:
-    from shaker.watch import FileWatcher
+    from shaker.dev.watch import FileWatcher
 
     seen: set[tuple[str, str]] = set()
     changed = asyncio.Event()
@@ -435,7 +435,7 @@ async def test_the_watcher_reports_what_each_file_became(tmp_path: Path) -> None
 async def test_the_watcher_can_poll(tmp_path: Path) -> None:
     """Polling (watchfiles) sees changes too. A poller only compares against its last scan,
     which it takes on its own schedule: the file is rewritten until a scan reports it."""
-    from shaker.watch import FileWatcher
+    from shaker.dev.watch import FileWatcher
 
     seen: list[FileChange] = []
     changed = asyncio.Event()
@@ -460,7 +460,7 @@ async def test_the_watcher_can_poll(tmp_path: Path) -> None:
 
 
 def test_merge_and_ignores() -> None:
-    from shaker.watch import coalesce, is_ignored, merge
+    from shaker.dev.watch import coalesce, is_ignored, merge
 
     root = Path("/p")
     a, b = root / "a.js", root / "b.js"
@@ -479,7 +479,7 @@ def test_merge_and_ignores() -> None:
 
 
 def test_watch_config() -> None:
-    from shaker.server.command import apply_flags
+    from shaker.cli.dev import apply_flags
 
     config = Config(server={"watch": {"ignored": "*.gen.js", "use_polling": True}})
     assert config.server.watch == WatchConfig(ignored=("*.gen.js",), use_polling=True)

@@ -12,8 +12,8 @@ import pytest
 from test_server_support import async_test, receive_json, serve, write
 
 from shaker.config import Config, HmrConfig, ServerConfig
+from shaker.dev.client_assets import ClientTemplateError, render_client
 from shaker.plugin import Plugin
-from shaker.server.client_assets import ClientTemplateError, render_client
 
 PREAMBLE = 'import { createHotContext as __shaker_hot } from "/@shaker/client";'
 CLIENT_TAG = '<script type="module" src="/@shaker/client"></script>'

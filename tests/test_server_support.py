@@ -21,7 +21,7 @@ import aiohttp
 from aiohttp.test_utils import TestClient, TestServer
 
 from shaker.config import Config
-from shaker.server.dev_server import DevServer
+from shaker.dev.server import DevServer
 
 REAL_TOKEN = "<the server's token>"
 TEST_TIMEOUT = 60.0

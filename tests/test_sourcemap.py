@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-import shaker.sourcemap
-from shaker.sourcemap import (
+import shaker.js.sourcemap
+from shaker.js.sourcemap import (
     compose,
     decode_mappings,
     decode_vlq,
@@ -331,7 +331,7 @@ def test_find_source_mapping_url_none(code: bytes) -> None:
     assert find_source_mapping_url(code) is None
 
 
-@pytest.mark.parametrize("module", [shaker.sourcemap])
+@pytest.mark.parametrize("module", [shaker.js.sourcemap])
 def test_docstring_examples(module: object) -> None:
     result = doctest.testmod(module)  # type: ignore[arg-type]
     assert result.attempted > 0

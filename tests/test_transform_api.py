@@ -8,16 +8,16 @@ import json
 import pytest
 
 import shaker
-from shaker.sourcemap import original_position
+from shaker.js.sourcemap import original_position
 
 
 def test_file_without_import_meta_is_returned_as_is_without_parsing(monkeypatch) -> None:
-    import shaker.parse
+    import shaker.js.parse
 
     def boom(*_a, **_k):
         raise AssertionError("parsed a file that cannot reference import.meta")
 
-    monkeypatch.setattr(shaker.parse, "parse", boom)
+    monkeypatch.setattr(shaker.js.parse, "parse", boom)
     code = "const metadata = { meta: 1 };\nimport('./x.js').then(m => m.meta)\n"
     result = shaker.transform(code)
     assert result.code is code

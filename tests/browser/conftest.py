@@ -7,7 +7,7 @@ Fixtures:
   Never run ``playwright install``: the browser comes from ``apt-get install chromium``.
 - ``page``: a new tab per test whose console messages are recorded in order (``console``).
 - ``serve_dir``: starts the *client-test harness* on a directory (see ``ClientHarness``).
-- ``dev_server``: starts the real ``shaker.server.dev_server.DevServer`` on a directory.
+- ``dev_server``: starts the real ``shaker.dev.server.DevServer`` on a directory.
 
 The client-test harness is a deliberately small aiohttp server that serves the browser client
 the way the dev server does (``/@shaker/client`` with its config substituted,
@@ -405,7 +405,7 @@ class RunningDevServer:
 
     def start(self) -> None:
         from shaker.config import Config, ServerConfig
-        from shaker.server.dev_server import DevServer
+        from shaker.dev.server import DevServer
 
         config = Config(plugins=self.plugins, server=ServerConfig(port=self.port, strict_port=True))
         self.server = DevServer(self.root, config)
@@ -433,7 +433,7 @@ class RunningDevServer:
 @pytest.fixture
 def dev_server(server_loop: LoopThread) -> Iterator[Callable[..., RunningDevServer]]:
     """``dev_server(root, plugins=(...))`` starts shaker's dev server on ``root``."""
-    pytest.importorskip("shaker.server.dev_server", reason="the dev server is not built yet")
+    pytest.importorskip("shaker.dev.server", reason="the dev server is not built yet")
     started: list[RunningDevServer] = []
 
     def start(root: Path, plugins: tuple[Any, ...] = ()) -> RunningDevServer:

@@ -20,7 +20,7 @@ import pytest
 from conftest import ConsoleLog, LoopThread, free_port
 from playwright.sync_api import Page
 
-from shaker.build import BuildOptions, build
+from shaker.build.project import BuildOptions, build
 from shaker.preview import PreviewServer
 
 pytestmark = pytest.mark.browser

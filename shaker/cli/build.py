@@ -1,0 +1,206 @@
+"""``shaker build`` and ``shaker preview``: the click commands (registered by ``shaker.cli``).
+
+The shell around :func:`shaker.build.build` and :class:`shaker.preview.PreviewServer`: load
+the config (flags win over it), print Vite's kind of report (each file with its size and
+gzip size, totals, time) or the located errors with code frames, and choose the exit code.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from shaker.build.project import BuildError, BuildOptions, BuildResult, OutputFile, build
+from shaker.config import Config, ConfigError, find_config, load_config
+from shaker.diagnostics import render_short
+
+if TYPE_CHECKING:
+    from shaker.preview import PreviewServer
+
+MAX_LISTED = 25  # beyond this many files, list the largest and sum up the rest
+
+
+def _config(root: Path, config_file: Path | None) -> Config:
+    path = config_file or find_config(root)
+    try:
+        return load_config(path) if path else Config()
+    except ConfigError as exc:
+        click.echo(f"error: {exc.message}\n{exc.details}".rstrip(), err=True)
+        sys.exit(1)
+
+
+def _kb(size: int) -> str:
+    return f"{size / 1000:,.2f} kB"
+
+
+def render_report(result: BuildResult, outdir_label: str) -> str:
+    """Vite's layout: one line per file (html, assets, css, js; small to large), then totals."""
+    maps = {f.path[:-4]: f for f in result.files if f.kind == "map"}
+    order = {"manifest": 0, "html": 1, "asset": 2, "css": 3, "js": 4}
+    shown = sorted((f for f in result.files if f.kind in order),
+                   key=lambda f: (order[f.kind], f.size, f.path))
+    hidden: list[OutputFile] = []
+    if len(shown) > MAX_LISTED:
+        js = [f for f in shown if f.kind == "js"]
+        rest = [f for f in shown if f.kind != "js"]
+        keep = max(5, MAX_LISTED - len(rest))
+        largest = sorted(js, key=lambda f: f.size)[-keep:]
+        hidden = [f for f in js if f not in largest]
+        shown = rest + largest
+    prefix = outdir_label.rstrip("/") + "/"
+    width = max((len(prefix + f.path) for f in shown), default=0) + 2
+    size_width = max((len(_kb(f.size)) for f in shown), default=0)
+    lines = []
+    for f in shown:
+        line = f"{prefix + f.path:<{width}}{_kb(f.size):>{size_width}}"
+        if f.gzip is not None:
+            line += f" │ gzip: {_kb(f.gzip):>{size_width}}"
+        if f.path in maps:
+            line += f" │ map: {_kb(maps[f.path].size)}"
+        lines.append(line.rstrip())
+    if hidden:
+        lines.append(f"… and {len(hidden)} smaller .js files, {_kb(sum(f.size for f in hidden))}"
+                     f" │ gzip: {_kb(sum(f.gzip or 0 for f in hidden))}")
+    written = [f for f in result.files if f.kind != "map"]
+    total = sum(f.size for f in written)
+    total_gzip = sum(f.gzip if f.gzip is not None else f.size for f in written)
+    extra = f" (and {len(maps)} source map{'s' if len(maps) != 1 else ''})" if maps else ""
+    lines.append(f"{len(written)} files{extra}, {_kb(total)} │ gzip: {_kb(total_gzip)}")
+    return "\n".join(lines)
+
+
+@click.command("build")
+@click.argument("root", default=".", type=click.Path(exists=True, file_okay=False,
+                                                     path_type=Path))
+@click.option("--outdir", default=None, help="Output directory, relative to ROOT "
+              "[default: dist, or build.outdir from the config].")
+@click.option("--base", default=None, help="Public base path [default: /].")
+@click.option("--sourcemap", is_flag=True, help="Write a .map file beside each module.")
+@click.option("--manifest", is_flag=True, help="Write manifest.json (and .vite/manifest.json) "
+              "for backends such as django-vite.")
+@click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False,
+                                                           path_type=Path),
+              help="Config file [default: ROOT/shaker.config.py].")
+@click.option("--keep-hot", is_flag=True, help="Leave import.meta.hot code in (library dev "
+              "builds).")
+@click.option("-j", "--jobs", type=int, default=None, help="Worker processes [default: cores].")
+def build_command(root: Path, outdir: str | None, base: str | None, sourcemap: bool,
+                  manifest: bool, config_file: Path | None, keep_hot: bool,
+                  jobs: int | None) -> None:
+    """Build ROOT for production into ROOT/dist, with every import.meta.hot use removed."""
+    from shaker import __version__
+
+    started = time.perf_counter()
+    config = _config(root, config_file)
+    try:
+        options = BuildOptions(
+            outdir=outdir or config.build.outdir,
+            base=_base(base) if base is not None else config.base,
+            sourcemap=sourcemap, manifest=manifest, keep_hot=keep_hot,
+            define=dict(config.define), entries=tuple(config.build.entries), workers=jobs)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from exc
+    click.echo(f"shaker v{__version__} building for production...")
+    label = options.outdir
+    try:
+        result = build(root, options)
+    except BuildError as exc:
+        click.echo(exc.render(color=sys.stderr.isatty()), err=True)
+        elapsed = round((time.perf_counter() - started) * 1000)
+        click.echo(f"✗ build failed in {elapsed}ms; {label}/ left as it was", err=True)
+        sys.exit(1)
+    except ValueError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    for warning in result.warnings:
+        click.echo(render_short(warning), err=True)
+    line = f"✓ {result.modules} module{'s' if result.modules != 1 else ''} transformed."
+    if result.dropped:
+        line += (f" {len(result.dropped)} left out (unused once HMR code was removed): "
+                 + ", ".join(result.dropped[:5]) + (" …" if len(result.dropped) > 5 else ""))
+    click.echo(line)
+    click.echo(render_report(result, label))
+    click.echo(f"✓ built in {round((time.perf_counter() - started) * 1000)}ms")
+
+
+def _base(value: str) -> str:
+    value = value if value.startswith("/") else "/" + value
+    return value if value.endswith("/") else value + "/"
+
+
+@click.command("preview")
+@click.argument("root", default=".", type=click.Path(exists=True, file_okay=False,
+                                                     path_type=Path))
+@click.option("--outdir", default=None, help="Directory to serve, relative to ROOT "
+              "[default: dist].")
+@click.option("--port", type=click.IntRange(0, 65535), default=None,
+              help="Port [default: 4173].")
+@click.option("--host", is_flag=False, flag_value="0.0.0.0", default=None,
+              help="Address to listen on; --host alone exposes it on every interface.")
+@click.option("--strict-port", is_flag=True, help="Exit if the port is in use.")
+@click.option("--base", default=None, help="Public base path [default: /].")
+@click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False,
+                                                           path_type=Path),
+              help="Config file [default: ROOT/shaker.config.py].")
+def preview_command(root: Path, outdir: str | None, port: int | None, host: str | None,
+                    strict_port: bool, base: str | None, config_file: Path | None) -> None:
+    """Serve the built ROOT/dist (no HMR, no client) to check a production build."""
+    import asyncio
+
+    from shaker.preview import DEFAULT_PORT, PreviewServer
+
+    started = time.perf_counter()
+    config = _config(root, config_file)
+    directory = root / (outdir or config.build.outdir)
+    if not (directory / "index.html").is_file() and not directory.is_dir():
+        click.echo(f"error: {directory} does not exist; run `shaker build` first", err=True)
+        sys.exit(1)
+    settings = config.server
+    server = PreviewServer(
+        directory, host=host or settings.host or "localhost",
+        port=DEFAULT_PORT if port is None else port, strict_port=strict_port,
+        base=_base(base) if base is not None else config.base,
+        allowed_hosts=settings.allowed_hosts, deny=settings.fs_deny)
+    try:
+        code = asyncio.run(_serve(server, started))
+    except KeyboardInterrupt:
+        code = 0
+    sys.exit(code)
+
+
+async def _serve(server: PreviewServer, started: float) -> int:
+    from shaker.web.banner import render_banner
+    from shaker.web.lifecycle import until_interrupted
+
+    try:
+        await server.start()
+    except OSError as exc:
+        click.echo(f"error: {exc.strerror or exc}", err=True)
+        return 1
+    from shaker import __version__
+
+    ready = round((time.perf_counter() - started) * 1000)
+    click.echo(render_banner(__version__, ready, server.local, server.network,
+                             exposed=server.exposed).replace("SHAKER", "SHAKER preview", 1))
+    try:
+        await until_interrupted()
+    finally:
+        await server.close()
+    return 0
+
+
+__all__ = ["build_command", "preview_command", "render_report"]
+
+
+if __name__ == "__main__":  # `python -m shaker.build_cli build|preview ...` before registration
+    @click.group()
+    def _standalone() -> None:
+        """shaker build and preview."""
+
+    _standalone.add_command(build_command, "build")
+    _standalone.add_command(preview_command, "preview")
+    _standalone()

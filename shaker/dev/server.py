@@ -1,0 +1,207 @@
+"""``DevServer``: one project root, one config, one port; what plugins get as ``server``.
+
+>>> # inside a coroutine:
+>>> # server = DevServer(Path("."), Config())
+>>> # await server.start(); print(server.urls.local); await server.close()
+"""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import ipaddress
+import logging
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from aiohttp import web
+
+from shaker import protocol
+from shaker.config import Config
+from shaker.dev.app import create_app
+from shaker.dev.client_assets import ClientAssets, client_settings, join_base
+from shaker.dev.graph import ModuleGraph
+from shaker.dev.hmr import HotUpdates
+from shaker.dev.hot_channel import HotChannel
+from shaker.dev.modules import ModuleServer
+from shaker.dev.watch import IGNORED_DIRS, FileWatcher
+from shaker.pipeline.plugins import PluginContainer
+from shaker.web.fs_guard import DenyList
+from shaker.web.hosts import AllowedHosts, is_ip_literal
+from shaker.web.listen import LOOPBACK_NAMES, WILDCARD_HOSTS, network_addresses
+
+logger = logging.getLogger("shaker")
+
+MAX_PORT_ATTEMPTS = 30
+
+
+class PortInUseError(OSError):
+    """The configured port is taken and ``strict_port`` forbids moving (or no port is free)."""
+
+
+@dataclass(frozen=True)
+class ServerUrls:
+    local: tuple[str, ...]
+    network: tuple[str, ...]
+
+
+def _url(host: str, port: int, base: str) -> str:
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}{base}"
+
+
+
+class DevServer:
+    """The development server. Plugins use ``server.ws``, ``server.config``, ``server.root``."""
+
+    def __init__(self, root: Path, config: Config, *, debug: bool = False) -> None:
+        self.root = Path(root).resolve()
+        self.config = config
+        self.debug = debug
+        self.token = secrets.token_urlsafe(9)  # 72 bits, new on every start, like Vite's
+        server = config.server
+        names: list[str] = []
+        if server.allowed_hosts is not True:
+            names.extend(server.allowed_hosts)
+        for extra in (server.host, server.hmr.host):
+            if extra and extra not in WILDCARD_HOSTS and not is_ip_literal(extra):
+                names.append(extra)
+        allowed: AllowedHosts = AllowedHosts(True if server.allowed_hosts is True else names)
+        self.ws_path = join_base(config.base, server.hmr.path or protocol.WS_PATH)
+        """Where the hot channel listens (``base`` + ``hmr.path``)."""
+        self.ws = HotChannel(
+            token=self.token,
+            allowed_hosts=allowed,
+            trusted_origin_hosts=frozenset(n.lower() for n in names if not n.startswith(".")),
+            max_message_bytes=server.max_message_bytes,
+            debug=debug,
+        )
+        self.allowed_roots = (
+            self.root,
+            *((self.root / entry).resolve() for entry in server.fs_allow),
+        )
+        self.deny = DenyList(server.fs_deny)
+        self.plugins = PluginContainer(config.plugins)
+        self.graph = ModuleGraph()
+        """Every module served: imports, importers, accept facts (``shaker.dev.graph``)."""
+        self.modules = ModuleServer(
+            root=self.root,
+            allowed_roots=self.allowed_roots,
+            base=config.base,
+            define=config.define,
+            plugins=self.plugins,
+            broadcast=self.ws.send,
+            graph=self.graph,
+            on_prune=lambda urls: self.hmr.pruned(urls),
+        )
+        self.hmr = HotUpdates(self)
+        """Hot updates: ``handle_changes`` (the watcher's callback), ``reload_module``."""
+        self.watcher: FileWatcher | None = None
+        ws_path = server.hmr.path or protocol.WS_PATH
+        self.client = ClientAssets(client_settings(config, self.token, ws_path))
+        self.app: web.Application | None = None
+        self.port: int | None = None
+        self.urls = ServerUrls((), ())
+        self._runner: web.AppRunner | None = None
+
+    @property
+    def module_files(self) -> dict[str, Path]:
+        """Module URL → file, for every module served so far (the watcher's starting point)."""
+        return self.modules.module_files
+
+    def reload_module(self, path: str | Path) -> asyncio.Task[None]:
+        """Hot-update a module as if its file changed (a module URL, file path or plugin id),
+        e.g. a virtual module whose content a plugin changed; returns an awaitable task."""
+        return self.hmr.reload_module(path)
+
+    async def setup(self) -> web.Application:
+        """Run ``configure_server`` hooks and build the app, without binding a port."""
+        if self.app is None:
+            await self.plugins.configure_server(self)
+            self.app = create_app(self)
+        return self.app
+
+    async def start(self) -> None:
+        """Bind ``server.host``:``server.port``, moving up to a free port unless ``strict_port``."""
+        app = await self.setup()
+        runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=1.0)
+        await runner.setup()
+        settings = self.config.server
+        host = settings.host or "localhost"
+        bind_host: str | None = None if host in WILDCARD_HOSTS else host
+        port = settings.port
+        try:
+            for _attempt in range(MAX_PORT_ATTEMPTS):
+                site = web.TCPSite(runner, bind_host, port)
+                try:
+                    await site.start()
+                    break
+                except OSError as exc:
+                    await site.stop()
+                    if exc.errno != errno.EADDRINUSE:
+                        raise
+                    if settings.strict_port or port == 0:
+                        raise PortInUseError(errno.EADDRINUSE, f"Port {port} is in use") from exc
+                    logger.info("Port %d is in use, trying another one...", port)
+                    port += 1
+            else:
+                raise PortInUseError(errno.EADDRINUSE, f"No free port up to {port}")
+        except BaseException:
+            await runner.cleanup()
+            raise
+        self._runner = runner
+        self.port = int(runner.addresses[0][1])
+        self.urls = self._compute_urls(host, self.port)
+        await self.start_watching()
+
+    async def start_watching(self) -> None:
+        """Start the file watcher behind hot updates (``start`` does it; tests may too)."""
+        if self.watcher is not None:
+            return
+        watch = self.config.server.watch
+        outdir = Path(self.config.build.outdir).name
+        self.watcher = FileWatcher(
+            self.root,
+            self.hmr.handle_changes,
+            ignored=watch.ignored,
+            ignored_dirs=(*IGNORED_DIRS, outdir) if outdir else IGNORED_DIRS,
+            use_polling=watch.use_polling,
+            poll_interval_ms=watch.interval,
+            debounce_ms=watch.debounce,
+            extra_roots=self.allowed_roots[1:],
+        )
+        try:
+            await self.watcher.start()
+        except OSError as exc:
+            logger.warning("file watcher not started (%s): no hot updates", exc)
+            self.watcher = None
+
+    def _compute_urls(self, host: str, port: int) -> ServerUrls:
+        base = self.config.base
+        if host in WILDCARD_HOSTS:
+            network = tuple(_url(a, port, base) for a in network_addresses())
+            return ServerUrls((_url("localhost", port, base),), network)
+        try:
+            loopback = host in LOOPBACK_NAMES or ipaddress.ip_address(host).is_loopback
+        except ValueError:
+            loopback = host.endswith(".localhost")
+        if loopback:
+            return ServerUrls((_url(host, port, base),), ())
+        return ServerUrls((), (_url(host, port, base),))
+
+    @property
+    def exposed(self) -> bool:
+        """Whether the server listens beyond this machine (the banner then warns)."""
+        return bool(self.urls.network) or self.config.server.host in WILDCARD_HOSTS
+
+    async def close(self) -> None:
+        """Stop watching; close every WebSocket (1001), then the listening sockets."""
+        if self.watcher is not None:
+            watcher, self.watcher = self.watcher, None
+            await watcher.stop()
+        await self.ws.close()
+        if self._runner is not None:
+            runner, self._runner = self._runner, None
+            await runner.cleanup()

@@ -1,0 +1,219 @@
+"""What evaluating a module does at load time, and where its import statements are.
+
+The build drops a module that nothing imports any more once HMR code is gone (an HMR helper,
+a dev-only overlay) only when loading it cannot be observed: its package says
+``"sideEffects": false``, or :func:`has_top_level_effects` finds nothing at its top level that
+could run code.  The analysis is deliberately conservative (Rollup's defaults, roughly):
+declarations, literals, functions and classes are pure; calls are not, unless annotated
+``/*#__PURE__*/``; reading a property is not (a getter may run); anything it does not
+recognise is a side effect.
+
+Pure: tree in, facts out, on the byte offsets of the code that was parsed.
+
+>>> from shaker.source import Source
+>>> from shaker.js.parse import parse
+>>> def pure(code): return not has_top_level_effects(parse(Source("m.js", code.encode())))
+>>> pure("import x from './x.js'; export const a = 1, b = () => x; export default class {}")
+True
+>>> pure("export const a = window.x"), pure("document.title = 'x'"), pure("init()")
+(False, False, False)
+>>> pure("export const a = /*#__PURE__*/ make(1)")
+True
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from tree_sitter import Node, Tree
+
+_PURE_LEAVES = frozenset({
+    "identifier", "undefined", "this", "number", "string", "true", "false", "null", "regex",
+    "arrow_function", "function_expression", "function", "generator_function",
+    "comment", "property_identifier", "private_property_identifier",
+})
+_FUNCTION_DECLARATIONS = frozenset({"function_declaration", "generator_function_declaration"})
+# Statements after which nothing can be joined to the next line by removing what follows.
+_SAFE_BEFORE = frozenset({
+    "import_statement", "function_declaration", "generator_function_declaration",
+    "class_declaration", "comment", "empty_statement", "hash_bang_line",
+})
+
+
+class ImportStatement(NamedTuple):
+    """A top-level ``import`` declaration: its specifier and where to cut to remove it."""
+
+    specifier: str
+    bare: bool  # `import "x"`: nothing is bound, only the module's evaluation is wanted
+    start: int  # byte range covering the statement (and its line when it stands alone)
+    end: int
+    replacement: str  # "" or ";" when removing it would let ASI join its neighbours
+
+
+def import_statements(tree: Tree) -> list[ImportStatement]:
+    """Every top-level ``import`` declaration with a string source, in source order."""
+    code = tree.root_node.text or b""
+    out = []
+    for node in tree.root_node.named_children:
+        if node.type != "import_statement":
+            continue
+        source = node.child_by_field_name("source")
+        if source is None:
+            continue
+        fragment = "".join((c.text or b"").decode("utf-8", "surrogatepass")
+                           for c in source.named_children)
+        bare = not any(c.type == "import_clause" for c in node.named_children)
+        start, end = _line_span(code, node.start_byte, node.end_byte)
+        out.append(ImportStatement(fragment, bare, start, end, _replacement(node)))
+    return out
+
+
+def _line_span(code: bytes, start: int, end: int) -> tuple[int, int]:
+    """Widen ``[start, end)`` to whole lines when only blanks share them."""
+    line_start = code.rfind(b"\n", 0, start) + 1
+    line_end = code.find(b"\n", end)
+    line_end = len(code) if line_end < 0 else line_end + 1
+    if code[line_start:start].strip() or code[end:line_end].strip():
+        return start, end
+    return line_start, line_end
+
+
+def _replacement(node: Node) -> str:
+    """``;`` when the statements on both sides could join once this one is gone."""
+    before = node.prev_named_sibling
+    after = node.next_named_sibling
+    if before is None or after is None or before.type in _SAFE_BEFORE:
+        return ""
+    if (before.text or b"").rstrip().endswith(b";"):
+        return ""
+    first = (after.text or b" ")[:1]
+    return ";" if first in b"([`+-/" else ""
+
+
+def has_top_level_effects(tree: Tree) -> bool:
+    """Whether loading the module may do something observable (besides its imports)."""
+    return not all(_pure_statement(node) for node in tree.root_node.named_children)
+
+
+def _pure_statement(node: Node) -> bool:
+    kind = node.type
+    if kind in ("comment", "empty_statement", "hash_bang_line", "import_statement"):
+        return True
+    if kind in _FUNCTION_DECLARATIONS:
+        return True
+    if kind == "class_declaration":
+        return _pure_class(node)
+    if kind in ("lexical_declaration", "variable_declaration"):
+        return all(_pure_declarator(d) for d in node.named_children
+                   if d.type == "variable_declarator")
+    if kind == "export_statement":
+        declaration = node.child_by_field_name("declaration")
+        if declaration is not None:
+            return _pure_statement(declaration)
+        value = node.child_by_field_name("value")
+        return value is None or _pure_expression(value)
+    if kind == "expression_statement":  # only directives such as "use strict"
+        inner = node.named_children
+        return len(inner) == 1 and inner[0].type == "string"
+    return False
+
+
+def _pure_declarator(node: Node) -> bool:
+    name = node.child_by_field_name("name")
+    value = node.child_by_field_name("value")
+    if name is None or name.type != "identifier":
+        return False  # destructuring reads properties (getters) or iterates
+    return value is None or _pure_expression(value)
+
+
+def _pure_class(node: Node) -> bool:
+    for child in node.named_children:
+        if child.type == "decorator":
+            return False
+        if child.type == "class_heritage":
+            if not all(_pure_expression(c) for c in child.named_children):
+                return False
+        elif child.type == "class_body":
+            for member in child.named_children:
+                if not _pure_member(member):
+                    return False
+    return True
+
+
+def _pure_member(member: Node) -> bool:
+    kind = member.type
+    if kind == "class_static_block" or kind == "decorator":
+        return False
+    if kind == "comment":
+        return True
+    if kind in ("method_definition", "field_definition"):
+        key = member.child_by_field_name("name") or member.child_by_field_name("property")
+        if key is not None and key.type == "computed_property_name" and not all(
+                _pure_expression(c) for c in key.named_children):
+            return False
+        if kind == "field_definition" and any(c.type == "static" for c in member.children):
+            value = member.child_by_field_name("value")
+            return value is None or _pure_expression(value)
+        return True
+    return False
+
+
+def _pure_expression(node: Node) -> bool:
+    kind = node.type
+    if kind in _PURE_LEAVES:
+        return True
+    if kind in ("parenthesized_expression", "sequence_expression", "ternary_expression",
+                "binary_expression", "template_substitution", "template_string",
+                "array", "pair"):
+        if kind == "binary_expression":
+            operator = node.child_by_field_name("operator")
+            if operator is not None and operator.type in ("in", "instanceof"):
+                return False  # both throw on the wrong operand types
+        return all(_pure_expression(c) for c in node.named_children
+                   if c.type not in ("string_fragment", "escape_sequence", "comment"))
+    if kind == "unary_expression":
+        operator = node.child_by_field_name("operator")
+        argument = node.child_by_field_name("argument")
+        return (operator is not None and operator.type != "delete" and argument is not None
+                and _pure_expression(argument))
+    if kind == "object":
+        return all(_pure_property(c) for c in node.named_children)
+    if kind == "class":
+        return _pure_class(node)
+    if kind in ("call_expression", "new_expression"):
+        return _annotated_pure(node) and all(
+            _pure_expression(a) for a in _arguments(node))
+    return False
+
+
+def _pure_property(node: Node) -> bool:
+    kind = node.type
+    if kind in ("shorthand_property_identifier", "method_definition", "comment"):
+        return kind != "method_definition" or _pure_member(node)
+    if kind == "pair":
+        key = node.child_by_field_name("key")
+        value = node.child_by_field_name("value")
+        if key is not None and key.type == "computed_property_name" and not all(
+                _pure_expression(c) for c in key.named_children):
+            return False
+        return value is not None and _pure_expression(value)
+    return False  # spread reads every property (getters); anything else is unknown
+
+
+def _annotated_pure(node: Node) -> bool:
+    """A ``/*#__PURE__*/`` or ``/* @__PURE__ */`` comment right before a call or ``new``."""
+    previous = node.prev_sibling
+    if previous is None or previous.type != "comment":
+        return False
+    text = previous.text or b""
+    return b"#__PURE__" in text or b"@__PURE__" in text
+
+
+def _arguments(node: Node) -> list[Node]:
+    arguments = node.child_by_field_name("arguments")
+    if arguments is None:
+        return []
+    return [a for a in arguments.named_children if a.type != "comment"]
+
+
+__all__ = ["ImportStatement", "has_top_level_effects", "import_statements"]

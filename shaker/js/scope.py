@@ -1,0 +1,398 @@
+"""Lexical scopes, just enough to resolve the names the strip cares about.
+
+shaker never builds a full scope tree: most files have a handful of interesting names
+(aliases of ``import.meta.hot``, imports used by removed code, hoisted ``var``s).  For
+each such name we find its occurrences with a byte search, confirm each one on the tree,
+and walk up from it to the nearest scope that declares the name.  Declarations of a scope
+are computed once per scope node and cached.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from tree_sitter import Node, Tree
+
+FUNCTION_TYPES = frozenset(
+    {
+        "function_declaration", "function_expression", "function", "arrow_function",
+        "method_definition", "generator_function_declaration", "generator_function",
+    }
+)
+_BLOCK_SCOPES = frozenset(
+    {"statement_block", "for_statement", "for_in_statement", "catch_clause", "switch_body",
+     "class_static_block", "class_declaration", "class"}
+)
+_LEXICAL_DECLS = frozenset({"lexical_declaration", "class_declaration", "function_declaration",
+                            "generator_function_declaration"})
+# Identifier node types that can be a read or write of a binding.
+REFERENCE_TYPES = frozenset({"identifier", "shorthand_property_identifier"})
+# ... and those that can declare one.
+_DECLARING_TYPES = frozenset({"identifier", "shorthand_property_identifier_pattern"})
+# Scopes that `var` hoists to (functions are looked up through their own node).
+_VAR_SCOPES = FUNCTION_TYPES | {"program", "class_static_block"}
+
+
+def is_ident_byte(b: int) -> bool:
+    """Bytes that may continue a JavaScript identifier (non-ASCII counted conservatively)."""
+    return b >= 0x80 or b == 0x24 or b == 0x5F or 0x30 <= b <= 0x39 or 0x41 <= b <= 0x5A or (
+        0x61 <= b <= 0x7A
+    )
+
+
+def named(node: Node) -> list[Node]:
+    """Named children without comments (tree-sitter keeps comments as named extras)."""
+    return [c for c in node.named_children if c.type != "comment"]
+
+
+def pattern_names(pattern: Node) -> Iterator[Node]:
+    """The identifier nodes a binding pattern declares, in source order."""
+    t = pattern.type
+    if t in ("identifier", "shorthand_property_identifier_pattern"):
+        yield pattern
+    elif t == "pair_pattern":
+        value = pattern.child_by_field_name("value")
+        if value is not None:
+            yield from pattern_names(value)
+    elif t in ("assignment_pattern", "object_assignment_pattern"):
+        left = pattern.child_by_field_name("left")
+        if left is not None:
+            yield from pattern_names(left)
+    elif t in ("object_pattern", "array_pattern", "rest_pattern"):
+        for child in named(pattern):
+            yield from pattern_names(child)
+
+
+def function_of(node: Node) -> Node | None:
+    """The nearest enclosing function-like node, or None at module level."""
+    cur = node.parent
+    while cur is not None:
+        if cur.type in FUNCTION_TYPES:
+            return cur
+        cur = cur.parent
+    return None
+
+
+@dataclass(frozen=True)
+class Binding:
+    """A declared name: the scope node that owns it and the declaring identifier."""
+
+    scope: Node
+    name: str
+    declaration: Node
+
+
+class Scopes:
+    """Name resolution over one tree, with per-scope declaration caches."""
+
+    def __init__(self, tree: Tree, code: bytes) -> None:
+        self.tree = tree
+        self.code = code
+        self.root = tree.root_node
+        self._decls: dict[int, dict[str, Node]] = {}
+        self._vars: dict[tuple[int, str], Node | None] = {}
+
+    # -- declarations -------------------------------------------------------------------
+    def declarations(self, scope: Node) -> dict[str, Node]:
+        """Names declared directly in ``scope`` mapped to their declaring identifier."""
+        cached = self._decls.get(scope.id)
+        if cached is not None:
+            return cached
+        out: dict[str, Node] = {}
+        t = scope.type
+        if t == "program":
+            self._collect_block(scope, out)
+        elif t in FUNCTION_TYPES:
+            if t in ("function_expression", "function", "generator_function"):
+                name = scope.child_by_field_name("name")
+                if name is not None:
+                    out[name.text.decode()] = name
+            params = scope.child_by_field_name("parameters")
+            if params is not None:
+                for p in named(params):
+                    for ident in pattern_names(p):
+                        out.setdefault(ident.text.decode(), ident)
+            single = scope.child_by_field_name("parameter")
+            if single is not None:
+                out[single.text.decode()] = single
+            body = scope.child_by_field_name("body")
+            if body is not None and body.type == "statement_block":
+                self._collect_block(body, out)
+        elif t in ("statement_block", "class_static_block", "switch_body"):
+            if t == "switch_body":
+                for case in named(scope):
+                    self._collect_block(case, out)
+            else:
+                self._collect_block(scope, out)
+        elif t in ("for_statement", "for_in_statement"):
+            init = scope.child_by_field_name("initializer")
+            if init is not None and init.type == "lexical_declaration":
+                self._collect_declaration(init, out)
+            left = scope.child_by_field_name("left")
+            kind = scope.child_by_field_name("kind")
+            if left is not None and kind is not None and kind.type in ("let", "const"):
+                for ident in pattern_names(left):
+                    out.setdefault(ident.text.decode(), ident)
+        elif t == "catch_clause":
+            param = scope.child_by_field_name("parameter")
+            if param is not None:
+                for ident in pattern_names(param):
+                    out.setdefault(ident.text.decode(), ident)
+        elif t in ("class_declaration", "class"):
+            name = scope.child_by_field_name("name")
+            if name is not None:
+                out[name.text.decode()] = name
+        self._decls[scope.id] = out
+        return out
+
+    def _collect_block(self, block: Node, out: dict[str, Node]) -> None:
+        for stmt in named(block):
+            if stmt.type == "export_statement":
+                decl = stmt.child_by_field_name("declaration")
+                if decl is None:
+                    continue
+                stmt = decl
+            if stmt.type == "import_statement":
+                for ident in import_bindings(stmt):
+                    out.setdefault(ident.text.decode(), ident)
+            elif stmt.type in _LEXICAL_DECLS:
+                self._collect_declaration(stmt, out)
+
+    def _collect_declaration(self, decl: Node, out: dict[str, Node]) -> None:
+        if decl.type in ("lexical_declaration", "variable_declaration"):
+            for declarator in named(decl):
+                if declarator.type == "variable_declarator":
+                    name = declarator.child_by_field_name("name")
+                    if name is not None:
+                        for ident in pattern_names(name):
+                            out.setdefault(ident.text.decode(), ident)
+        else:
+            name = decl.child_by_field_name("name")
+            if name is not None:
+                out.setdefault(name.text.decode(), name)
+
+    def lookup(self, scope: Node, name: str) -> Node | None:
+        """The identifier declaring ``name`` directly in ``scope``, if any.
+
+        ``var`` declarations hoist from anywhere in a function, so instead of collecting
+        them all (a walk over the whole function), we look at the occurrences of this one
+        name inside the scope and keep one that declares it with ``var`` and hoists here.
+        """
+        found = self.declarations(scope).get(name)
+        if found is not None or scope.type not in _VAR_SCOPES:
+            return found
+        key = (scope.id, name)
+        if key in self._vars:
+            return self._vars[key]
+        owner = None if scope.type == "program" else scope
+        result = None
+        for ident in self.occurrences(name, scope, _DECLARING_TYPES):
+            if _var_declaration_of(ident) and hoist_target(ident) == owner:
+                result = ident
+                break
+        self._vars[key] = result
+        return result
+
+    # -- resolution ----------------------------------------------------------------------
+    def scope_chain(self, node: Node) -> Iterator[Node]:
+        """Scopes enclosing ``node`` from the innermost out, ending with the program."""
+        cur = node.parent
+        child = node
+        while cur is not None:
+            t = cur.type
+            if t in FUNCTION_TYPES or t == "program":
+                yield cur
+            elif t in _BLOCK_SCOPES:
+                parent = cur.parent
+                # A function body block belongs to its function's scope; a class name is
+                # visible inside the class body, not in its heritage.
+                function_body = (t == "statement_block" and parent is not None
+                                 and parent.type in FUNCTION_TYPES)
+                if not function_body and (t not in ("class_declaration", "class")
+                                          or child.type == "class_body"):
+                    yield cur
+            child = cur
+            cur = cur.parent
+
+    def resolve(self, ident: Node) -> Binding | None:
+        """The binding an identifier refers to, or None for a global."""
+        name = ident.text.decode()
+        for scope in self.scope_chain(ident):
+            decl = self.lookup(scope, name)
+            if decl is not None:
+                return Binding(scope, name, decl)
+        return None
+
+    def occurrences(self, name: str, within: Node,
+                    types: frozenset[str] = REFERENCE_TYPES) -> Iterator[Node]:
+        """Identifier nodes spelled ``name`` inside ``within`` (strings/comments excluded)."""
+        code = self.code
+        needle = name.encode()
+        end = within.end_byte
+        pos = code.find(needle, within.start_byte, end)
+        while pos >= 0:
+            after = pos + len(needle)
+            if (pos == 0 or not is_ident_byte(code[pos - 1])) and (
+                after >= len(code) or not is_ident_byte(code[after])
+            ):
+                node = self.root.descendant_for_byte_range(pos, after)
+                if (node is not None and node.type in types
+                        and node.start_byte == pos and node.end_byte == after):
+                    yield node
+            pos = code.find(needle, after, end)
+
+    def references(self, binding: Binding) -> list[Node]:
+        """Every identifier that resolves to ``binding``, its declaration excluded."""
+        out = []
+        for node in self.occurrences(binding.name, binding.scope):
+            if node == binding.declaration or is_declaration_site(node):
+                continue
+            found = self.resolve(node)
+            if found is not None and found.scope == binding.scope:
+                out.append(node)
+        return out
+
+    def is_reassigned(self, binding: Binding) -> bool:
+        """Whether any reference writes to the binding."""
+        return any(is_write(ref) for ref in self.references(binding))
+
+
+def var_names(region: Node, owner: Node | None) -> list[Node]:
+    """Identifiers declared by ``var`` inside ``region`` whose hoisting target is ``owner``.
+
+    ``owner`` is the function (or class static block) the names hoist to; None means the
+    module.  Declarations inside nested functions hoist elsewhere and are skipped.
+    """
+    from shaker.js.queries import captures
+
+    found = captures("var_declarations", region)
+    out: list[Node] = []
+    for decl in sorted([*found.get("var", ()), *found.get("for_var", ())],
+                       key=lambda n: n.start_byte):
+        target = _static_block_of(decl) or function_of(decl)
+        if target != owner:
+            continue
+        if decl.type == "variable_declaration":
+            for declarator in named(decl):
+                name = declarator.child_by_field_name("name")
+                if declarator.type == "variable_declarator" and name is not None:
+                    out.extend(pattern_names(name))
+        else:
+            out.extend(pattern_names(decl))
+    return out
+
+
+def _var_declaration_of(ident: Node) -> bool:
+    """Whether ``ident`` is a name declared by ``var`` (directly or in a pattern)."""
+    cur = ident
+    parent = cur.parent
+    while parent is not None and parent.type in ("object_pattern", "array_pattern",
+                                                 "pair_pattern", "assignment_pattern",
+                                                 "object_assignment_pattern", "rest_pattern"):
+        if parent.type == "pair_pattern" and parent.child_by_field_name("value") != cur:
+            return False
+        if parent.type in ("assignment_pattern", "object_assignment_pattern") and (
+            parent.child_by_field_name("left") != cur
+        ):
+            return False
+        cur, parent = parent, parent.parent
+    if parent is None:
+        return False
+    if parent.type == "variable_declarator":
+        decl = parent.parent
+        return parent.child_by_field_name("name") == cur and decl is not None and (
+            decl.type == "variable_declaration")
+    if parent.type == "for_in_statement":
+        kind = parent.child_by_field_name("kind")
+        return parent.child_by_field_name("left") == cur and kind is not None and (
+            kind.type == "var")
+    return False
+
+
+def hoist_target(node: Node) -> Node | None:
+    """Where a ``var`` at ``node`` hoists to: its function, static block, or None (module)."""
+    return _static_block_of(node) or function_of(node)
+
+
+def _static_block_of(node: Node) -> Node | None:
+    cur = node.parent
+    while cur is not None and cur.type not in FUNCTION_TYPES:
+        if cur.type == "class_static_block":
+            return cur
+        cur = cur.parent
+    return None
+
+
+def import_bindings(stmt: Node) -> Iterator[Node]:
+    """Local identifiers bound by an import statement."""
+    for clause in named(stmt):
+        if clause.type != "import_clause":
+            continue
+        for part in named(clause):
+            if part.type == "identifier":
+                yield part
+            elif part.type == "namespace_import":
+                for ident in named(part):
+                    if ident.type == "identifier":
+                        yield ident
+            elif part.type == "named_imports":
+                for spec in named(part):
+                    if spec.type == "import_specifier":
+                        local = spec.child_by_field_name("alias") or spec.child_by_field_name(
+                            "name"
+                        )
+                        if local is not None and local.type == "identifier":
+                            yield local
+
+
+def is_declaration_site(node: Node) -> bool:
+    """True for an identifier that declares rather than references a name."""
+    parent = node.parent
+    if parent is None:
+        return False
+    t = parent.type
+    if t in ("function_declaration", "function_expression", "class_declaration", "class",
+             "generator_function_declaration", "generator_function", "method_definition"):
+        return parent.child_by_field_name("name") == node
+    if t == "variable_declarator":
+        return parent.child_by_field_name("name") == node
+    if t in ("formal_parameters", "import_clause", "namespace_import", "rest_pattern",
+             "array_pattern", "object_pattern"):
+        # Inside a pattern an identifier declares only in declaration patterns, but writes
+        # through destructuring assignments count as writes, which callers check separately.
+        return t != "array_pattern" or _in_declaration_pattern(parent)
+    if t == "import_specifier":
+        return True
+    if t == "arrow_function":
+        return parent.child_by_field_name("parameter") == node
+    if t in ("assignment_pattern", "object_assignment_pattern"):
+        return parent.child_by_field_name("left") == node and _in_declaration_pattern(parent)
+    if t == "pair_pattern":
+        return parent.child_by_field_name("value") == node and _in_declaration_pattern(parent)
+    return t == "catch_clause"
+
+
+def _in_declaration_pattern(node: Node) -> bool:
+    cur = node
+    while cur is not None and cur.type in ("array_pattern", "object_pattern", "pair_pattern",
+                                           "assignment_pattern", "object_assignment_pattern",
+                                           "rest_pattern"):
+        cur = cur.parent
+    return cur is not None and cur.type in ("variable_declarator", "formal_parameters",
+                                            "catch_clause", "for_in_statement")
+
+
+def is_write(ident: Node) -> bool:
+    """Whether an identifier occurrence is an assignment target."""
+    parent = ident.parent
+    if parent is None:
+        return False
+    if parent.type in ("assignment_expression", "augmented_assignment_expression"):
+        return parent.child_by_field_name("left") == ident
+    if parent.type == "update_expression":
+        return True
+    if parent.type == "for_in_statement":
+        return parent.child_by_field_name("left") == ident
+    return parent.type in ("array_pattern", "object_pattern", "pair_pattern",
+                           "assignment_pattern", "object_assignment_pattern", "rest_pattern")

@@ -1,0 +1,499 @@
+"""Production: plan the edits that remove every use of ``import.meta.hot``.
+
+Each special node belongs to a *slot*: the largest expression around it that is still
+one expression (it stops at statements and function boundaries).  Slots are folded with
+:mod:`shaker.js.fold` and then handled by what holds them: an expression statement may
+vanish, an ``if``/loop may lose a branch or unwrap one, any other slot is rewritten in
+place.  Afterwards, declarations whose every reference was removed go too (imports lose
+specifiers, aliases and helper functions disappear), to a fixpoint.
+
+Layout rules: untouched bytes stay byte-identical; a removed statement that stands on
+its own lines takes them with it; an unwrapped branch is dedented; removal never lets
+ASI join neighbours or turns a string statement into a directive.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from tree_sitter import Node, Tree
+
+from shaker.diagnostics import Diagnostic, Severity
+from shaker.js.fold import Ctx, Folder, chain_base, is_optional_link, is_pure, unwrap_parens
+from shaker.js.plan import Piece, Plan, RangeSet
+from shaker.js.prune import PruneMixin
+from shaker.js.scan import ScanResult, Special, unparen
+from shaker.js.scope import (
+    FUNCTION_TYPES,
+    Scopes,
+    hoist_target,
+    named,
+    var_names,
+)
+from shaker.js.statements import (
+    ASI_HAZARD_BYTES,
+    block_items,
+    breaks_out,
+    can_unwrap,
+    completes_abruptly,
+    else_body,
+    ends_without_semicolon,
+    in_statement_list,
+    in_string_or_template,
+    indent_at,
+    is_string_statement,
+    line_extent,
+    starts_ambiguously,
+)
+from shaker.source import Source
+
+# Expression nodes a slot extends through (function bodies and statements stop it).
+_CONTAINERS = frozenset(
+    {"parenthesized_expression", "member_expression", "subscript_expression",
+     "call_expression", "new_expression", "arguments", "binary_expression",
+     "unary_expression", "ternary_expression", "sequence_expression", "assignment_expression",
+     "augmented_assignment_expression", "await_expression", "yield_expression",
+     "template_string", "template_substitution", "array", "object", "pair", "spread_element",
+     "update_expression", "computed_property_name"}
+)
+
+@dataclass
+class _Hoist:
+    """``var`` names declared in removed code; kept as ``var a, b;`` if used elsewhere."""
+
+    pos: int
+    names: list[tuple[str, Node]]  # name and the scope (function/program) that owns it
+    before: str = ""
+    after: str = ""
+    fallback: str = ""
+
+
+@dataclass
+class _Site:
+    """A statement removed or rewritten in a statement list: checked for ASI hazards.
+
+    For a removal the code that follows is the next surviving sibling; for a rewrite it is
+    ``lead`` (the first statement now in its place) starting at byte ``lead_pos``.
+    """
+
+    stmt: Node
+    pos: int
+    lead: Node | None = None
+    lead_pos: int = 0
+    removed: bool = False
+    semicolon: str = ";"
+
+
+@dataclass
+class StripResult:
+    plan: Plan
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+
+class Stripper(PruneMixin):
+    """Plans the production edits for one module."""
+
+    def __init__(self, tree: Tree, source: Source, scopes: Scopes, facts: ScanResult) -> None:
+        self.tree = tree
+        self.source = source
+        self.code = source.code
+        self.scopes = scopes
+        self.facts = facts
+        self.plan = Plan()
+        self.diagnostics: list[Diagnostic] = []
+        self._hoists: list[_Hoist] = []
+        self._sites: list[_Site] = []
+        self._tails: list[tuple[Node, Node]] = []
+        self._promoted: dict[int, str | None] = {}
+        self._warned: set[int] = set()
+
+    # -- driver --------------------------------------------------------------------------
+    def run(self) -> StripResult:
+        slots: dict[int, tuple[Node, dict[int, Special]]] = {}
+        for special in self.facts.specials.values():
+            slot = _slot_of(special.node)
+            entry = slots.setdefault(slot.id, (slot, {}))
+            entry[1][special.node.id] = special
+        for slot, specials in sorted(slots.values(),
+                                     key=lambda s: (s[0].start_byte, -s[0].end_byte)):
+            if self.plan.covers(slot.start_byte, slot.end_byte):
+                continue
+            self._slot(slot, Folder(specials, self._warn))
+        self._prune_unused()
+        self._finish_hoists()
+        self._finish_hazards()
+        self.diagnostics.sort(key=lambda d: d.offset)
+        return StripResult(self.plan, self.diagnostics)
+
+    def _warn(self, node: Node, message: str, id: str = "hot-unguarded") -> None:
+        if node.id in self._warned:
+            return
+        self._warned.add(node.id)
+        self.diagnostics.append(Diagnostic.at(self.source, node.start_byte, message,
+                                              severity=Severity.WARNING, id=id))
+
+    def _slot(self, slot: Node, folder: Folder) -> None:
+        holder = slot.parent
+        assert holder is not None
+        t = holder.type
+        if t == "expression_statement":
+            self._expression_statement(holder, slot, folder)
+        elif t in ("if_statement", "while_statement", "do_statement") and (
+            holder.child_by_field_name("condition") == slot
+        ):
+            self._conditional(holder, _inner(slot), folder)
+        elif t == "for_statement" and holder.child_by_field_name("condition") == slot:
+            self._conditional(holder, slot, folder)
+        else:
+            self._rewrite(slot, folder, Ctx.VALUE)
+
+    def _rewrite(self, node: Node, folder: Folder, ctx: Ctx) -> None:
+        pieces = folder.render(node, ctx)
+        if pieces != [(node.start_byte, node.end_byte)]:
+            self.plan.emit(node.start_byte, node.end_byte, pieces)
+
+    # -- statements ----------------------------------------------------------------------
+    def _expression_statement(self, stmt: Node, expr: Node, folder: Folder) -> None:
+        unguarded = _unguarded_chain(expr, folder)
+        if unguarded is not None:
+            self._warn(unguarded, "unguarded use of import.meta.hot removed: it would throw "
+                       "in production; guard it with `if (import.meta.hot)`")
+            self._remove_statement(stmt)
+            return
+        f = folder.fold(expr, Ctx.EFFECT)
+        if f.pieces is None:
+            self._remove_statement(stmt)
+            return
+        if f.pieces != [(expr.start_byte, expr.end_byte)]:
+            pieces = f.pieces
+            if starts_ambiguously(self._text(pieces)):
+                pieces = ["(", *pieces, ")"]
+            self.plan.emit(expr.start_byte, expr.end_byte, pieces)
+
+    def _conditional(self, stmt: Node, cond: Node, folder: Folder) -> None:
+        test = folder.fold(cond, Ctx.TEST)
+        t = stmt.type
+        if test.truth is None or (t != "if_statement" and test.truth):
+            self._rewrite(cond, folder, Ctx.TEST)
+            return
+        effects = folder.fold(cond, Ctx.EFFECT).pieces
+        if t == "if_statement":
+            cons = stmt.child_by_field_name("consequence")
+            clause = stmt.child_by_field_name("alternative")
+            alt = else_body(clause)
+            chosen, dropped = (cons, alt) if test.truth else (alt, cons)
+            self._replace_statement(stmt, chosen, effects, [d for d in (dropped,) if d])
+        elif t == "while_statement":
+            self._replace_statement(stmt, None, effects, [stmt.child_by_field_name("body")])
+        elif t == "do_statement":
+            body = stmt.child_by_field_name("body")
+            if effects is not None or body is None or breaks_out(body):
+                self._rewrite(cond, folder, Ctx.TEST)
+            else:
+                self._replace_statement(stmt, body, None, [])
+        else:  # for (init; falsy; update) body: only the initializer runs
+            self._for_never_runs(stmt, effects)
+
+    def _for_never_runs(self, stmt: Node, effects: list[Piece] | None) -> None:
+        init = stmt.child_by_field_name("initializer")
+        pieces: list[Piece] = []
+        if init is not None and init.type == "variable_declaration":
+            pieces.append((init.start_byte, init.end_byte))
+        elif init is not None and init.type == "lexical_declaration":
+            if not all(is_pure(d.child_by_field_name("value")) for d in named(init)
+                       if d.type == "variable_declarator" and d.child_by_field_name("value")):
+                pieces += ["{ ", (init.start_byte, init.end_byte), " }"]
+        elif init is not None and init.type not in ("empty_statement", ";"):
+            pieces += [(init.start_byte, init.end_byte), ";"]
+        if effects is not None:
+            pieces += [" " if pieces else "", *effects, ";"]
+        body = stmt.child_by_field_name("body")
+        self._drop_into(stmt, pieces, [b for b in (body,) if b])
+
+    def _replace_statement(self, stmt: Node, chosen: Node | None,
+                           effects: list[Piece] | None, dropped: list[Node]) -> None:
+        """Replace ``stmt`` by ``effects;`` followed by the statement ``chosen``."""
+        prefix: list[Piece] = [*effects, ";"] if effects is not None else []
+        if chosen is not None and chosen.type == "statement_block" and not block_items(chosen):
+            dropped = [*dropped, chosen]
+            chosen = None
+        if chosen is None:
+            self._drop_into(stmt, prefix, dropped)
+            return
+        self._hoist_from(dropped, stmt)
+        if not self._in_list(stmt):
+            if prefix:
+                self.plan.emit(stmt.start_byte, stmt.end_byte,
+                               ["{ ", *prefix, " ", (chosen.start_byte, chosen.end_byte), " }"])
+            else:
+                self.plan.emit(stmt.start_byte, stmt.end_byte,
+                               [(chosen.start_byte, chosen.end_byte)])
+            return
+        indent = self._stmt_indent(stmt)
+        if prefix:
+            prefix = [*prefix, "\n" + indent if indent is not None else " "]
+        if chosen.type == "statement_block" and can_unwrap(chosen):
+            items = block_items(chosen)
+            first, last = items[0], items[-1]
+            self.plan.emit(stmt.start_byte, first.start_byte, prefix)
+            self._dedent(first, last, indent)
+            self.plan.remove(last.end_byte, stmt.end_byte)
+            lead = first
+            # The closing brace ended the block's last statement; now ASI must not join it
+            # with what follows the `if`.
+            self._tails.append((stmt, next((i for i in reversed(items)
+                                            if i.type != "comment"), last)))
+        else:
+            self.plan.emit(stmt.start_byte, chosen.start_byte, prefix)
+            self.plan.remove(chosen.end_byte, stmt.end_byte)
+            lead = chosen
+            if chosen.type == "if_statement":  # an `else if` now stands in the list itself
+                self._promoted[chosen.id] = indent
+        self._sites.append(_Site(stmt, stmt.start_byte, lead=None if prefix else lead,
+                                 lead_pos=_first_piece_pos(prefix) if prefix else lead.start_byte))
+        if completes_abruptly(chosen):
+            self._remove_unreachable_after(stmt)
+
+    def _remove_unreachable_after(self, stmt: Node) -> None:
+        """Statements after an unconditional return/throw/break/continue can never run."""
+        parent = stmt.parent
+        if parent is None:
+            return
+        siblings = [c for c in parent.children if c.is_named and c.start_byte >= stmt.end_byte]
+        for sib in siblings:
+            if sib.type in ("comment", "function_declaration", "generator_function_declaration",
+                            "export_statement", "import_statement"):
+                continue
+            if parent.type == "switch_body" or sib.type in ("switch_case", "switch_default"):
+                continue
+            if not self.plan.covers(sib.start_byte, sib.end_byte):
+                self._remove_statement(sib)
+
+    def _drop_into(self, stmt: Node, pieces: list[Piece], dropped: list[Node]) -> None:
+        """Remove ``stmt`` leaving only ``pieces`` (effects that must still run)."""
+        if not pieces:
+            self._remove_statement(stmt, dropped)
+            return
+        self._hoist_from(dropped, stmt)
+        if self._in_list(stmt):
+            self.plan.emit(stmt.start_byte, stmt.end_byte, pieces)
+            self._sites.append(_Site(stmt, stmt.start_byte, None, _first_piece_pos(pieces)))
+        else:
+            self.plan.emit(stmt.start_byte, stmt.end_byte, ["{ ", *pieces, " }"])
+
+    def _remove_statement(self, stmt: Node, dropped: list[Node] | None = None) -> None:
+        """Remove a whole statement, its line if it stands alone, keeping hoisted vars."""
+        while stmt.parent is not None and stmt.parent.type == "labeled_statement":
+            stmt = stmt.parent
+        parent = stmt.parent
+        hoist_from = dropped if dropped is not None else [stmt]
+        if parent is not None and parent.type == "export_statement":
+            stmt = parent
+            parent = stmt.parent
+        if not self._in_list(stmt):
+            if parent is not None and parent.type == "else_clause":
+                owner = parent.parent
+                cons = owner.child_by_field_name("consequence") if owner is not None else None
+                if cons is not None:
+                    top = owner
+                    while top.parent is not None and top.parent.type == "else_clause" and (
+                        top.id not in self._promoted
+                    ):
+                        top = top.parent.parent
+                    indent = self._stmt_indent(top)
+                    self._hoist_names(hoist_from, top.end_byte,
+                                      before="\n" + indent if indent is not None else " ")
+                    self.plan.remove(cons.end_byte, parent.end_byte)
+                    return
+            self.plan.replace(stmt.start_byte, stmt.end_byte, "")
+            self._hoist_names(hoist_from, stmt.start_byte, before="{ ", after=" }",
+                              fallback="{}")
+            return
+        start, end, whole_lines = self._line_extent(stmt.start_byte, stmt.end_byte)
+        self.plan.remove(start, end)
+        indent = self.code[start:stmt.start_byte].decode() if whole_lines else ""
+        newline = self.code[stmt.end_byte:end].lstrip(b" \t").decode() if whole_lines else " "
+        self._hoist_names(hoist_from, start, before=indent, after=newline)
+        self._sites.append(_Site(stmt, start, removed=True,
+                                 semicolon=indent + ";" + newline if whole_lines else ";"))
+
+    def _in_list(self, stmt: Node) -> bool:
+        return stmt.id in self._promoted or in_statement_list(stmt)
+
+    def _stmt_indent(self, stmt: Node) -> str | None:
+        if stmt.id in self._promoted:
+            return self._promoted[stmt.id]
+        return self._indent(stmt.start_byte)
+
+    # -- layout helpers ------------------------------------------------------------------
+    def _line_extent(self, start: int, end: int) -> tuple[int, int, bool]:
+        return line_extent(self.code, start, end)
+
+    def _indent(self, pos: int) -> str | None:
+        return indent_at(self.code, pos)
+
+    def _dedent(self, first: Node, last: Node, indent: str | None) -> None:
+        inner = self._indent(first.start_byte)
+        if indent is None or inner is None or not inner.startswith(indent) or inner == indent:
+            return
+        code = self.code
+        extra = len(inner) - len(indent)
+        pos = first.end_byte
+        root = self.tree.root_node
+        while True:
+            nl = code.find(b"\n", pos, last.end_byte)
+            if nl < 0:
+                return
+            ls = nl + 1
+            pos = ls
+            if code.startswith(inner.encode(), ls) and not in_string_or_template(root, ls):
+                self.plan.remove(ls + len(indent), ls + len(indent) + extra)
+
+    def _text(self, pieces: list[Piece]) -> str:
+        return "".join(p if isinstance(p, str) else self.code[p[0]:p[1]].decode("utf-8",
+                                                                                 "replace")
+                       for p in pieces)
+
+    # -- var hoisting --------------------------------------------------------------------
+    def _hoist_from(self, dropped: list[Node], stmt: Node) -> None:
+        start = stmt.start_byte
+        indent = self._indent(start)
+        self._hoist_names(dropped, start, after="\n" + indent if indent is not None else " ")
+
+    def _hoist_names(self, dropped: list[Node], pos: int, *, before: str = "", after: str = "",
+                     fallback: str = "") -> None:
+        names: list[tuple[str, Node]] = []
+        seen: set[str] = set()
+        for node in dropped:
+            owner = node if node.type in FUNCTION_TYPES else hoist_target(node)
+            scope = owner if owner is not None else self.tree.root_node
+            for ident in var_names(node, owner):
+                text = ident.text.decode()
+                if text not in seen:
+                    seen.add(text)
+                    names.append((text, scope))
+        if names or fallback:
+            self._hoists.append(_Hoist(pos, names, before, after, fallback))
+
+    def _finish_hoists(self) -> None:
+        removed = RangeSet(self.plan.removed())
+        for hoist in self._hoists:
+            kept = []
+            for name, scope in hoist.names:
+                for ident in self.scopes.occurrences(name, scope):
+                    if removed.covers(ident.start_byte, ident.end_byte):
+                        continue
+                    binding = self.scopes.resolve(ident)
+                    if binding is not None and binding.scope == scope:
+                        kept.append(name)
+                        break
+            if kept:
+                self.plan.insert(hoist.pos, f"{hoist.before}var {', '.join(kept)};{hoist.after}")
+            elif hoist.fallback:
+                self.plan.insert(hoist.pos, hoist.fallback)
+
+    # -- ASI and directive hazards -------------------------------------------------------
+    def _finish_hazards(self) -> None:
+        """Leave a ``;`` where an edit would let ASI join statements or make a directive."""
+        removed = RangeSet(self.plan.removed())
+        done: set[int] = set()
+        for site in self._sites:
+            stmt = site.stmt
+            parent = stmt.parent
+            if parent is None:
+                continue
+            siblings = [c for c in named(parent) if c.type not in ("switch_case",
+                                                                   "switch_default")]
+            if stmt not in siblings:
+                continue
+            i = siblings.index(stmt)
+            if site.removed:
+                lead = next((s for s in siblings[i + 1:] if s.type != "comment"
+                             and not removed.covers(s.start_byte, s.end_byte)), None)
+                if lead is None or lead.id in done:
+                    continue
+                lead_pos = lead.start_byte
+            else:
+                lead, lead_pos = site.lead, site.lead_pos
+            prev = next((s for s in reversed(siblings[:i]) if s.type != "comment"
+                         and not removed.covers(s.start_byte, s.end_byte)), None)
+            asi = prev is not None and ends_without_semicolon(prev) and (
+                self.code[lead_pos:lead_pos + 1] in ASI_HAZARD_BYTES)
+            directive = lead is not None and is_string_statement(lead) and (
+                parent.type == "program" or (parent.type == "statement_block"
+                                             and parent.parent is not None
+                                             and parent.parent.type in FUNCTION_TYPES)
+            ) and all(is_string_statement(s) for s in siblings[:i] if s.type != "comment"
+                      and not removed.covers(s.start_byte, s.end_byte))
+            if asi or directive:
+                if lead is not None:
+                    done.add(lead.id)
+                self.plan.insert(site.pos, site.semicolon)
+        for stmt, last in self._tails:
+            if not ends_without_semicolon(last) or removed.covers(last.start_byte,
+                                                                   last.end_byte):
+                continue
+            siblings = [c for c in named(stmt.parent) if c.type != "comment"]
+            after = next((s for s in siblings[siblings.index(stmt) + 1:]
+                          if not removed.covers(s.start_byte, s.end_byte)), None)
+            if after is not None and self.code[after.start_byte:after.start_byte + 1] in (
+                ASI_HAZARD_BYTES
+            ):
+                self.plan.insert(last.end_byte, ";")
+
+def _slot_of(node: Node) -> Node:
+    cur = node
+    while cur.parent is not None and cur.parent.type in _CONTAINERS:
+        cur = cur.parent
+    return cur
+
+
+
+def _inner(node: Node) -> Node:
+    """The expression inside a condition's parentheses."""
+    if node.type == "parenthesized_expression":
+        inner = named(node)
+        if len(inner) == 1:
+            return inner[0]
+    return node
+
+
+
+def _first_piece_pos(pieces: list[Piece]) -> int:
+    for piece in pieces:
+        if not isinstance(piece, str):
+            return piece[0]
+    return -1
+
+
+
+def _unguarded_chain(expr: Node, folder: Folder) -> Node | None:
+    """The hot node if ``expr`` is an unguarded ``import.meta.hot.x…`` chain or assignment."""
+    node = expr
+    while True:
+        wrapper = node.type in ("parenthesized_expression", "await_expression")
+        if wrapper and len(named(node)) == 1:
+            node = named(node)[0]
+        elif node.type in ("assignment_expression", "augmented_assignment_expression"):
+            left = node.child_by_field_name("left")
+            if left is None:
+                return None
+            node = left
+        else:
+            break
+    if node.type not in ("member_expression", "subscript_expression", "call_expression"):
+        return None
+    base, link = chain_base(node, folder.specials)
+    base = unwrap_parens(base)
+    special = folder.specials.get(base.id)
+    if special is None or special.kind != "hot" or is_optional_link(link):
+        return None
+    return base
+
+
+def strip(tree: Tree, source: Source, scopes: Scopes, facts: ScanResult) -> StripResult:
+    """Plan the production edits for a scanned module."""
+    return Stripper(tree, source, scopes, facts).run()
+
+
+__all__ = ["StripResult", "strip", "unparen"]
