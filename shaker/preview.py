@@ -27,10 +27,11 @@ from pathlib import Path
 from aiohttp import web
 
 from shaker.config import DEFAULT_FS_DENY
+from shaker.pipeline.kinds import mime_type
 from shaker.web.fs_guard import DenyList, guard_path, parse_target
 from shaker.web.hosts import AllowedHosts, is_ip_literal
 from shaker.web.listen import LOOPBACK_NAMES, WILDCARD_HOSTS, network_addresses
-from shaker.web.responses import BASE_HEADERS, etag_for, mime_type, not_modified, plain
+from shaker.web.responses import BASE_HEADERS, etag_for, not_modified, plain
 
 DEFAULT_PORT = 4173
 IMMUTABLE = "public, max-age=31536000, immutable"

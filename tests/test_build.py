@@ -313,10 +313,11 @@ def test_parallel_workers_give_the_same_output(tmp_path: Path,
 
 @pytest.mark.parametrize(("broken", "expected"), [
     ("export const y = ;\n", r"src/bad\.js:1:16: error: Unexpected token"),
-    ('import { x } from "./nope.js";\n', r'src/bad\.js:1:19: error: cannot resolve import '
-                                         r'"\./nope\.js": no such file'),
-    ('import "ghost-pkg";\n', r'src/bad\.js:1:8: error: cannot resolve import "ghost-pkg": '
-                              r'package "ghost-pkg" is not installed'),
+    ('import { x } from "./nope.js";\n', r'src/bad\.js:1:19: error: Failed to resolve import '
+                                         r'"\./nope\.js" from "src/bad\.js"\. Does the '
+                                         r'file exist\?'),
+    ('import "ghost-pkg";\n', r'src/bad\.js:1:8: error: Failed to resolve import "ghost-pkg" '
+                              r'from "src/bad\.js": package "ghost-pkg" is not installed'),
     ('import "./types.ts";\n', r"types\.ts is not JavaScript, JSON, CSS"),
 ])
 def test_a_failed_build_leaves_the_previous_output_byte_identical(

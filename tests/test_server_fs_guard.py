@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from shaker.config import DEFAULT_FS_DENY
-from shaker.web.fs_guard import DenyList, guard_path, parse_target, query_flags
+from shaker.pipeline.kinds import query_flags
+from shaker.web.fs_guard import DenyList, guard_path, parse_target
 
 # -- parse_target --------------------------------------------------------------------------
 

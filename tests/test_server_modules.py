@@ -219,7 +219,9 @@ async def test_invalid_json_module_is_a_500_and_an_overlay_error(root: Path) -> 
         assert response.status == 500
         payload = await receive_json(ws)
         assert payload["type"] == "error"
-        assert "JSONDecodeError" in payload["err"]["message"]
+        assert payload["err"]["message"].startswith("Failed to parse JSON file")
+        assert payload["err"]["loc"]["line"] == 1 and payload["err"]["loc"]["column"] == 10
+        assert not payload["err"].get("stack")  # a located error, not a Python traceback
 
 
 # -- HTML ------------------------------------------------------------------------------------

@@ -21,8 +21,8 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 from shaker.build.load import process
-from shaker.build.nodes import CrawlSettings, Inline, Node, Output
-from shaker.pipeline.resolve import Resolver
+from shaker.build.nodes import Inline, Node, Output
+from shaker.pipeline.pipeline import Pipeline
 
 if TYPE_CHECKING:
     from concurrent.futures import Future, ProcessPoolExecutor
@@ -41,17 +41,16 @@ def _worth_workers(done: int, seconds: float, queued: int) -> bool:
     """
     return done >= SERIAL_MODULES and seconds >= WORKERS_PAY_OFF and queued >= MIN_QUEUED
 
-_worker_state: tuple[CrawlSettings, Resolver] | None = None
+_worker_state: Pipeline | None = None
 
 
 def _process_batch(nodes: list[Node]) -> list[Output]:
-    """Worker side: the settings and resolver were inherited through ``fork``."""
+    """Worker side: the pipeline (resolver caches, plugins) was inherited through ``fork``."""
     assert _worker_state is not None
-    settings, resolver = _worker_state
-    return [process(node, settings, resolver) for node in nodes]
+    return [process(node, _worker_state) for node in nodes]
 
 
-def crawl(entries: list[Node], settings: CrawlSettings, resolver: Resolver, *,
+def crawl(entries: list[Node], pipeline: Pipeline, *,
           inline: Mapping[Node, Inline] | None = None, workers: int | None = None,
           on_output: Callable[[Output], None] | None = None) -> dict[Node, Output]:
     """Process ``entries`` and everything they reach; outputs in discovery order."""
@@ -89,7 +88,7 @@ def crawl(entries: list[Node], settings: CrawlSettings, resolver: Resolver, *,
                     workers > 1 and _worth_workers(serial_js, serial_seconds, queued_js + is_js))
                 if not is_js or not parallel:
                     started = time.perf_counter()
-                    accept(process(node, settings, resolver, inline.get(node)))
+                    accept(process(node, pipeline, inline.get(node)))
                     if is_js:
                         serial_js += 1
                         serial_seconds += time.perf_counter() - started
@@ -100,7 +99,7 @@ def crawl(entries: list[Node], settings: CrawlSettings, resolver: Resolver, *,
                     import multiprocessing
                     from concurrent.futures import ProcessPoolExecutor
 
-                    _worker_state = (settings, resolver)
+                    _worker_state = pipeline
                     pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(
                         "fork"))
                 size = max(1, min(32, len(batch) // (workers * 3) or 1))

@@ -11,13 +11,12 @@ content hashes once every module is done.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, Literal, NamedTuple
 
-from shaker.diagnostics import Diagnostic, render_rich, render_short
 from shaker.build.naming import Tokens, safe_stem
+from shaker.diagnostics import Diagnostic, render_rich, render_short
 from shaker.source import Source
 
 Role = Literal["js", "inline", "json", "css", "style", "asset", "url", "raw"]
@@ -122,27 +121,9 @@ class Inline(NamedTuple):
     column: int
 
 
-@dataclass(frozen=True)
-class CrawlSettings:
-    """What processing a node needs besides the node."""
-
-    root: str
-    base: str = "/"
-    define: Mapping[str, str] = field(default_factory=dict)
-    keep_hot: bool = False
-    sourcemap: bool = False
-
-
-def display_name(path: str) -> str:
-    """A path as messages show it: relative to the working directory when inside it."""
-    cwd = os.getcwd() + os.sep
-    return path[len(cwd):] if path.startswith(cwd) else path
-
-
 def written(dep: Dep, prefix: str = "./") -> str:
     """The specifier a dependency is written as: its output name, with a placeholder hash."""
     return f"{prefix}{dep.target.stem}-{dep.token}{dep.target.extension}"
 
 
-__all__ = ["JS_ROLES", "CrawlSettings", "Dep", "Inline", "Node", "Output", "Problem", "Role",
-           "display_name", "written"]
+__all__ = ["JS_ROLES", "Dep", "Inline", "Node", "Output", "Problem", "Role", "written"]

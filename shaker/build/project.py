@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import NamedTuple
 
 from shaker.build.crawl import crawl
-from shaker.diagnostics import Diagnostic, Severity
 from shaker.build.emit import (
     Page,
     add_source_maps,
@@ -33,14 +32,19 @@ from shaker.build.emit import (
     manifest_chunks,
     rewrite_page,
 )
-from shaker.errors import ShakerError
-from shaker.pipeline.html import parse_html
 from shaker.build.manifest import build_manifest, to_json
-from shaker.build.nodes import CrawlSettings, Inline, Node, Problem, display_name
+from shaker.build.nodes import Inline, Node, Problem
 from shaker.build.outdir import Staging, write_file
-from shaker.pipeline.resolve import ResolveError, Resolver, is_url
 from shaker.build.shake import shake
-from shaker.source import Source
+from shaker.diagnostics import Diagnostic, Severity
+from shaker.errors import ShakerError
+from shaker.pipeline.env import load_env
+from shaker.pipeline.html import parse_html
+from shaker.pipeline.pipeline import Pipeline, PipelineOptions, read_source
+from shaker.pipeline.plugins import PluginContainer
+from shaker.pipeline.record import ModuleError
+from shaker.pipeline.resolve import ResolveError, Resolver, is_url
+from shaker.plugin import Plugin
 
 DEFAULT_ENTRIES = ("index.html",)
 # Never searched for pages: dependencies, virtual environments, usual build outputs.
@@ -62,6 +66,8 @@ class BuildOptions:
     entries: tuple[str, ...] = DEFAULT_ENTRIES
     public_dir: str = "public"
     workers: int | None = None
+    plugins: tuple[Plugin, ...] = ()
+    """Python plugins: their ``resolve_id``/``load``/``transform`` hooks run as in dev."""
 
     def __post_init__(self) -> None:
         if not (self.base.startswith("/") and self.base.endswith("/")):
@@ -140,11 +146,14 @@ def _plan_pages(root: Path, pages: list[Path], resolver: Resolver
     problems: list[Problem] = []
     warnings: list[Diagnostic] = []
     for path in pages:
-        data = path.read_bytes()
-        text = data.decode("utf-8", "surrogateescape")  # bytes that are not UTF-8 stay as is
+        try:
+            source = read_source(str(path))
+        except ModuleError as exc:
+            problems += [Problem(d, s) for d, s in exc.problems]
+            continue
+        text = source.text
         page = Page(str(path), os.path.relpath(path, root).replace(os.sep, "/"),
                     parse_html(text))
-        source = Source(display_name(str(path)), data)
         for i, ref in enumerate(page.html.refs):
             if ref.kind == "inline-module":
                 node = Node(str(path), "inline", i)
@@ -183,16 +192,17 @@ def build(root: Path, options: BuildOptions | None = None) -> BuildResult:
     if outdir == root or outdir in root.parents:
         raise ValueError(f"the output directory {outdir} would replace the project")
     public = root / options.public_dir
-    resolver = Resolver(root, public_dir=public if public.is_dir() else None)
+    pipeline = Pipeline(PipelineOptions(
+        root, "production", options.base, dict(options.define), load_env(root, "production"),
+        keep_hot=options.keep_hot, sourcemap=options.sourcemap,
+        public_dir=public if public.is_dir() else None), PluginContainer(options.plugins))
     page_files, entry_files = _entries(root, options, outdir, public)
-    pages, inline, problems, warnings = _plan_pages(root, page_files, resolver)
+    pages, inline, problems, warnings = _plan_pages(root, page_files, pipeline.resolver)
     entries = [node for page in pages for _, node in page.refs]
     for file in entry_files:
         role = "css" if file.suffix == ".css" else "js"
         entries.append(Node(os.path.realpath(file), role))  # type: ignore[arg-type]
-    settings = CrawlSettings(str(root), base=options.base, define=dict(options.define),
-                             keep_hot=options.keep_hot, sourcemap=options.sourcemap)
-    outputs = crawl(entries, settings, resolver, inline=inline, workers=options.workers)
+    outputs = crawl(entries, pipeline, inline=inline, workers=options.workers)
     for output in outputs.values():
         problems.extend(output.problems)
         warnings.extend(output.diagnostics)

@@ -101,7 +101,8 @@ def build_command(root: Path, outdir: str | None, base: str | None, sourcemap: b
             outdir=outdir or config.build.outdir,
             base=_base(base) if base is not None else config.base,
             sourcemap=sourcemap, manifest=manifest, keep_hot=keep_hot,
-            define=dict(config.define), entries=tuple(config.build.entries), workers=jobs)
+            define=dict(config.define), entries=tuple(config.build.entries), workers=jobs,
+            plugins=tuple(config.plugins))
     except ValueError as exc:
         raise click.UsageError(str(exc)) from exc
     click.echo(f"shaker v{__version__} building for production...")

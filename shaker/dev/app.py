@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Protocol
 from aiohttp import web
 
 from shaker import protocol
-from shaker.dev.modules import FS_PREFIX, VIRTUAL_PREFIX, virtual_id
+from shaker.dev.imports import FS_PREFIX, VIRTUAL_PREFIX, virtual_id
 from shaker.web.fs_guard import Target, guard_path, parse_target
 from shaker.web.responses import plain
 
@@ -109,7 +109,7 @@ class Dispatcher:
             return await self._serve_path(request, Path(path[len(FS_PREFIX) :]), path, target)
         plugins = self.server.plugins
         if plugins.has("resolve_id"):
-            resolved = await plugins.resolve_id(path, None)
+            resolved = await plugins.resolve_request(path)
             if resolved is not None:
                 if not os.path.isabs(resolved):
                     return await modules.serve_virtual(request, resolved)

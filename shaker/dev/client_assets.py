@@ -19,7 +19,8 @@ from typing import Any
 from aiohttp import web
 
 from shaker.config import Config
-from shaker.web.responses import JS_MIME, plain, respond
+from shaker.pipeline.kinds import JS_MIME
+from shaker.web.responses import plain, respond
 
 CONFIG_PLACEHOLDER = "__SHAKER_CONFIG__"
 _ASSET_NAME = re.compile(r"^[A-Za-z0-9_-]+\.js$")

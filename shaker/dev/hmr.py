@@ -31,7 +31,9 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from shaker import protocol
 from shaker.dev.graph import HotDecision, ModuleGraph, ModuleNode, decide, decide_invalidate
-from shaker.dev.modules import HTML_SUFFIXES, ModuleServer, module_kind, virtual_url
+from shaker.dev.imports import virtual_url
+from shaker.dev.modules import ModuleServer
+from shaker.pipeline.kinds import HTML_EXTENSIONS, module_kind
 from shaker.pipeline.plugins import PluginContainer, PluginError
 
 if TYPE_CHECKING:
@@ -127,7 +129,7 @@ class HotUpdates:
         for change in changes:
             path, file = change.path, str(change.path)
             modules.invalidate(path)
-            if path.suffix.lower() in HTML_SUFFIXES:
+            if path.suffix.lower() in HTML_EXTENSIONS:
                 url = modules.url_for_file(path)
                 reason = f"{url} changed: an HTML page is reloaded, never hot-updated"
                 pages.append(protocol.FullReload(path=url, triggered_by=file, reason=reason))

@@ -1,49 +1,60 @@
-"""Import specifiers in served modules: which module URL each names, and how it is rewritten.
+"""How the dev server writes a resolved import: the URL it will serve the target at.
 
-The browser resolves relative specifiers itself, so they stay relative; the dev server only
-appends queries: ``?import`` for CSS and JSON (their requests must come back as modules) and
-``?t=<timestamp>`` for modules that were hot-updated, so that an importer served after an
-update gets the new instance instead of the one the browser cached (reference/vite-hmr.md
-§4.7). The graph needs URLs, so each specifier is also resolved here, the way the browser will.
+The pipeline resolves every import to a file (``./helper`` → ``helper.js``, ``vue`` →
+``node_modules/vue/dist/vue.runtime.esm-bundler.js``); this module turns that file into a URL:
 
->>> resolve_url("./b.js?x", "/src/a.js"), resolve_url("../c.css", "/src/a.js")
-('/src/b.js', '/c.css')
->>> resolve_url("/app/d.js", "/src/a.js", base="/app/"), resolve_url("vue", "/src/a.js")
-('/d.js', None)
+- a file under the root is ``/<path>``; outside it (an allowed ``fs_allow`` folder, a linked
+  package) ``/@fs/<absolute path>``; a plugin's virtual module ``/@id/<id>``;
+- what is not JavaScript gets ``?import`` (its request must come back as a module: a JSON
+  value, a stylesheet that injects itself, an asset's URL), keeping its own query (``?url``);
+- a module that was hot-updated gets ``?t=<timestamp>`` so an importer served after the update
+  gets the new instance instead of the one the browser cached (reference/vite-hmr.md §4.7);
+- a relative specifier stays relative (``./helper`` → ``./helper.js``) so the output reads like
+  the source; other URLs are root-absolute under the public base (``/app/``).
+
+The URL without a query is the module's identity in the graph.
+
 >>> with_query("./a.css?import", "t=5"), with_query("./a.js#x", "t=5")
 ('./a.css?import&t=5', './a.js?t=5#x')
+>>> w = ImportWriter("/src/main.js", root=Path("/p"), base="/", timestamps=lambda url: 0)
+>>> w(Target("/p/src/lib/helper.js", "js"), "./lib/helper", True)
+'./lib/helper.js'
+>>> w(Target("/p/data.json", "json"), "../data.json", True), w.used
+('../data.json?import', {'/src/lib/helper.js': 0, '/data.json': 0})
+>>> w(Target("/p/img/a.png", "url"), "../img/a.png", False)
+'/img/a.png'
 """
 
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
-from urllib.parse import unquote
+from urllib.parse import quote
 
-from shaker.dev.graph import ModuleFacts
-from shaker.diagnostics import Diagnostic, Severity, render_rich
-from shaker.errors import ShakerError
-from shaker.source import Source
+from shaker.pipeline.kinds import query_flags
+from shaker.pipeline.record import Target
 
-_SPECIAL_PREFIXES = ("/@",)
+VIRTUAL_PREFIX = "/@id/"
+FS_PREFIX = "/@fs"
+_NUL_PLACEHOLDER = "__x00__"
 
 
-def resolve_url(specifier: str, importer: str, *, base: str = "/") -> str | None:
-    """The module URL a relative or root-absolute ``specifier`` names from ``importer``;
-    None for bare specifiers (packages, plugin ids) and full URLs."""
-    path = specifier.split("#", 1)[0].split("?", 1)[0]
-    if path.startswith(("./", "../")):
-        if importer.startswith(_SPECIAL_PREFIXES):
-            return None
-        joined = posixpath.normpath(posixpath.join(posixpath.dirname(importer), path))
-        return unquote(joined if joined.startswith("/") else "/" + joined)
-    if path.startswith("/") and not path.startswith("//"):
-        if base != "/" and path.startswith(base):
-            path = path[len(base) - 1 :]
-        return unquote(posixpath.normpath(path))
-    return None
+def virtual_url(id: str) -> str:
+    """The URL a virtual module id is served at (``\\0`` spelled ``__x00__``, like Vite)."""
+    return VIRTUAL_PREFIX + quote(id.replace("\0", _NUL_PLACEHOLDER), safe="/:@+,=")
+
+
+def virtual_id(encoded: str) -> str:
+    return encoded.replace(_NUL_PLACEHOLDER, "\0")
+
+
+def file_url(path: Path | str, root: Path) -> str:
+    """The module URL of a real file path (``/@fs/...`` outside the root)."""
+    try:
+        return "/" + Path(path).relative_to(root).as_posix()
+    except ValueError:
+        return FS_PREFIX + Path(path).as_posix()
 
 
 def with_query(specifier: str, param: str) -> str:
@@ -53,139 +64,50 @@ def with_query(specifier: str, param: str) -> str:
     return f"{rest}{joiner}{param}{hash_}{fragment}"
 
 
-class ImportRewriter:
-    """The ``rewrite_import`` callback for one build of the module at ``importer``.
+def under_base(url: str, base: str) -> str:
+    """A root-absolute URL under the public base (``/x.js`` → ``/app/x.js``), as in Vite."""
+    if base == "/" or not url.startswith("/") or url.startswith(("//", base)):
+        return url
+    return base.rstrip("/") + url
 
-    ``timestamps(url)`` is the graph's last hot-update time of a module (0: never);
-    ``resolved`` maps bare specifiers a plugin resolved to their URLs. Afterwards ``used``
-    holds each dependency's URL and the timestamp written into the output, so a cached build
-    can tell whether it went stale.
+
+class ImportWriter:
+    """The pipeline's ``write`` callback for one module served at ``importer``.
+
+    ``timestamps(url)`` is the graph's last hot-update time of a module (0: never).
+    Afterwards ``used`` holds each module dependency's URL and the timestamp written into the
+    output, so a cached build can tell whether it went stale.
     """
 
-    def __init__(
-        self,
-        importer: str,
-        *,
-        base: str,
-        timestamps: Callable[[str], int],
-        resolved: Mapping[str, str] | None = None,
-        import_query: Callable[[str], str | None],
-        importer_file: Path | None = None,
-    ) -> None:
+    def __init__(self, importer: str, *, root: Path, base: str,
+                 timestamps: Callable[[str], int]) -> None:
         self.importer = importer
+        self.root = root
         self.base = base
         self.timestamps = timestamps
-        self.resolved = dict(resolved or {})
-        self.import_query = import_query
-        self.importer_file = importer_file
         self.used: dict[str, int] = {}
 
-    def url_of(self, specifier: str) -> str | None:
-        if specifier in self.resolved:
-            return self.resolved[specifier]
-        outside = self._outside_root(specifier)
-        if outside is not None:
-            self.resolved[specifier] = outside
-            return outside
-        return resolve_url(specifier, self.importer, base=self.base)
+    def url_of(self, target: Target) -> str:
+        """The target's identity in the module graph: its URL without a query."""
+        return virtual_url(target.id) if target.virtual else file_url(target.id, self.root)
 
-    def _outside_root(self, specifier: str) -> str | None:
-        """``/@fs/…`` for a relative import that climbs above ROOT (``../shared/x.js`` from
-        ``/main.js``), as in Vite; URL space ends at ROOT, the file system does not."""
-        if self.importer_file is None or not specifier.startswith("../") or (
-            self.importer.startswith(_SPECIAL_PREFIXES)
-        ):
-            return None
-        path, _, query = specifier.partition("?")
-        depth = 0
-        for part in posixpath.dirname(self.importer).split("/") + path.split("/"):
-            if part == "..":
-                depth -= 1
-                if depth < 0:
-                    target = (self.importer_file.parent / path).resolve().as_posix()
-                    return "/@fs" + target + (f"?{query}" if query else "")
-            elif part and part != ".":
-                depth += 1
-        return None
-
-    def __call__(self, specifier: str) -> str | None:
-        url = self.url_of(specifier)
-        text = self.resolved.get(specifier) or self.import_query(specifier)
-        if url is None:
-            return text
-        stamp = self.timestamps(url)
-        self.used[url] = stamp
-        if stamp:
-            text = with_query(text or specifier, f"t={stamp}")
-        return self._under_base(text or specifier) if self.base != "/" else text
-
-    def _under_base(self, text: str) -> str | None:
-        """Root-absolute URLs get the public base (``/x.js`` → ``/app/x.js``), as in Vite."""
-        if text.startswith("/") and not text.startswith("//") and not text.startswith(
-            self.base
-        ):
-            return self.base.rstrip("/") + text
-        return text
+    def __call__(self, target: Target, specifier: str, as_module: bool) -> str:
+        url = self.url_of(target)
+        query = target.query.split("#", 1)[0]
+        if as_module and target.kind != "js" and "import" not in query_flags(query):
+            query = "?import" + ("&" + query[1:] if query else "")
+        text = url + query
+        if as_module:
+            stamp = self.timestamps(url)
+            self.used[url] = stamp
+            if stamp:
+                text = with_query(text, f"t={stamp}")
+        if as_module and specifier.startswith(("./", "../")) and not url.startswith("/@") \
+                and not self.importer.startswith("/@"):
+            relative = posixpath.relpath(text, posixpath.dirname(self.importer))
+            return relative if relative.startswith("../") else "./" + relative
+        return under_base(text, self.base)
 
 
-class UnresolvedImportError(ShakerError):
-    """A module imports a file that does not exist; carries a code frame like a syntax error."""
-
-    def __init__(self, diagnostic: Diagnostic, source: Source, missing: tuple[str, ...]) -> None:
-        super().__init__(diagnostic.message)
-        self.diagnostic = diagnostic
-        self.source = source
-        self.missing = missing
-
-    def render(self, color: bool = False) -> str:
-        return render_rich(self.diagnostic, self.source, color=color)
-
-
-def unresolved_import(
-    source: Source, offset: int, specifier: str, importer: str, missing: tuple[str, ...],
-    reason: str | None = None,
-) -> UnresolvedImportError:
-    message = f'Failed to resolve import "{specifier}" from "{importer}". ' + (
-        f"{reason[:1].upper()}{reason[1:]}." if reason else "Does the file exist?")
-    diagnostic = Diagnostic.at(source, offset, message, severity=Severity.ERROR)
-    return UnresolvedImportError(diagnostic, source, missing)
-
-
-async def module_facts(
-    result: Any,
-    rewrite: ImportRewriter,
-    *,
-    source: Callable[[], Source],
-    url: str,
-    file_for_url: Callable[[str], Path | None],
-    plugin_serves: Callable[[str], Awaitable[bool]],
-) -> ModuleFacts:
-    """What the module graph learns from one build (``result`` of the dev transform).
-
-    Raises ``UnresolvedImportError`` when a static import or re-export names a file that does
-    not exist and no plugin answers for it; a dynamic ``import()`` may be guarded, so it never
-    fails the build.
-    """
-    imports: dict[str, None] = {}
-    missing: list[tuple[Any, Path]] = []
-    for record in result.imports:
-        dep = rewrite.url_of(record.specifier)
-        if dep is None:
-            continue
-        imports[dep] = None
-        if record.kind == "dynamic" or record.specifier in rewrite.resolved:
-            continue
-        file = file_for_url(dep)
-        if file is not None and not file.exists() and not await plugin_serves(dep):
-            missing.append((record, file))
-    if missing:
-        record, _ = missing[0]
-        files = tuple(str(f) for _, f in missing)
-        raise unresolved_import(source(), record.start, record.specifier, url, files)
-    accepted = (rewrite.url_of(spec) for spec in result.hot.accepted_deps)
-    return ModuleFacts(
-        imports=tuple(imports),
-        accepted_deps=tuple(dict.fromkeys(a for a in accepted if a is not None)),
-        self_accepting=bool(result.hot.self_accepting),
-        declines=bool(result.hot.declines),
-    )
+__all__ = ["FS_PREFIX", "VIRTUAL_PREFIX", "ImportWriter", "file_url", "under_base",
+           "virtual_id", "virtual_url", "with_query"]

@@ -26,6 +26,7 @@ from shaker.dev.hmr import HotUpdates
 from shaker.dev.hot_channel import HotChannel
 from shaker.dev.modules import ModuleServer
 from shaker.dev.watch import IGNORED_DIRS, FileWatcher
+from shaker.pipeline.env import load_env
 from shaker.pipeline.plugins import PluginContainer
 from shaker.web.fs_guard import DenyList
 from shaker.web.hosts import AllowedHosts, is_ip_literal
@@ -95,6 +96,7 @@ class DevServer:
             broadcast=self.ws.send,
             graph=self.graph,
             on_prune=lambda urls: self.hmr.pruned(urls),
+            env=load_env(self.root, "development"),
         )
         self.hmr = HotUpdates(self)
         """Hot updates: ``handle_changes`` (the watcher's callback), ``reload_module``."""
@@ -202,6 +204,7 @@ class DevServer:
             watcher, self.watcher = self.watcher, None
             await watcher.stop()
         await self.ws.close()
+        self.modules.close()
         if self._runner is not None:
             runner, self._runner = self._runner, None
             await runner.cleanup()

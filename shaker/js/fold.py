@@ -185,6 +185,17 @@ def is_optional_link(link: Node) -> bool:
     return any(c.type == "optional_chain" for c in link.children)
 
 
+def special_text(node: Node, special: Special) -> str:
+    """The expression that replaces a define or ``import.meta.env`` key at ``node``: in
+    parentheses where the context binds tighter, as ``key: value`` in a shorthand property."""
+    text = special.text if special.kind == "text" else render_value(special.value)
+    parent = node.parent
+    if node.type == "shorthand_property_identifier" or (
+            parent is not None and parent.type == "shorthand_property_identifier"):
+        return f"{node.text.decode()}: {text}"
+    return _wrap(text, node)
+
+
 def _wrap(text: str, node: Node) -> str:
     parent = node.parent
     if parent is None:
@@ -243,19 +254,11 @@ class Folder:
         if special.kind == "text":
             if ctx is Ctx.EFFECT:
                 return Folded(None, True, UNKNOWN, True)
-            text = special.text
-            if node.parent is not None and node.parent.type == "shorthand_property_identifier":
-                text = f"{node.text.decode()}: {text}"
-            return Folded([_wrap(text, node)], True, UNKNOWN, True)
+            return Folded([special_text(node, special)], True, UNKNOWN, True)
         value = special.value
         if ctx is Ctx.EFFECT:
             return Folded(None, truthy(value), value, True)
-        text = render_value(value)
-        if node.type == "shorthand_property_identifier":
-            text = f"{node.text.decode()}: {text}"
-        else:
-            text = _wrap(text, node)
-        return Folded([text], truthy(value), value, True)
+        return Folded([special_text(node, special)], truthy(value), value, True)
 
     def _opaque(self, node: Node, ctx: Ctx) -> Folded:
         value = literal_value(node)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 
+from shaker.js.fold import special_text
 from shaker.js.plan import Plan
 from shaker.js.scan import ScanResult
 from shaker.js.values import render_value
@@ -31,7 +32,12 @@ def preamble(url: str, *, hot: bool, env: dict[str, object] | None, base: str = 
 
 def inject(source: Source, facts: ScanResult, plan: Plan, *, url: str,
            env: dict[str, object], base: str = "/") -> None:
-    """Add the preamble to ``plan`` when the module uses ``import.meta.hot`` or ``.env``."""
+    """Add the preamble to ``plan`` when the module uses ``import.meta.hot`` or ``.env``, and
+    replace every ``define`` key, as the production transform does."""
+    for special in facts.specials.values():
+        if special.kind != "hot":
+            node = special.node
+            plan.replace(node.start_byte, node.end_byte, special_text(node, special))
     text = preamble(url, hot=facts.uses_hot, env=env if facts.uses_env else None, base=base)
     if not text:
         return

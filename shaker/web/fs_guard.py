@@ -84,16 +84,6 @@ def parse_target(raw: str) -> Target:
     return Target(segments=tuple(segments), query=query, trailing_slash=trailing)
 
 
-def query_flags(query: str) -> frozenset[str]:
-    """Names in a query, split on ``&`` *and* ``?`` so ``?import&?raw`` shows both."""
-    names = set()
-    for part in re.split(r"[&?]", query):
-        name = unquote(part.partition("=")[0]).strip()
-        if name:
-            names.add(name.lower())
-    return frozenset(names)
-
-
 def _glob_to_regex(pattern: str) -> str:
     """Translate a picomatch-style glob (``*``, ``?``, ``**``, ``{a,b}``, ``[ab]``)."""
     pattern = pattern.strip()

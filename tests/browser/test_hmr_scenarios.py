@@ -835,7 +835,7 @@ def test_29_recovers_from_a_missing_import_on_startup(app: App) -> None:
     )
     expect(app.overlay).to_have_count(1)
     expect(app.overlay.locator(".message")).to_have_text(
-        'Failed to resolve import "./missing-module.js" from "/missing-import/a.js". '
+        'Failed to resolve import "./missing-module.js" from "missing-import/a.js". '
         "Does the file exist?"
     )
     with app.page.expect_event("load"):

@@ -1,0 +1,102 @@
+"""Modules shaker writes itself: JSON, ``?raw`` text, asset URLs, stylesheet modules.
+
+Their code is JavaScript package data in ``shaker/pipeline/templates`` (never a Python
+string); ``__SHAKER_NAME__`` placeholders are filled with JSON literals in one pass, so a value
+that itself contains a placeholder is never expanded.  Dev and build generate the same modules
+from the same templates; only how a stylesheet reaches the page differs (dev: a ``<style>``
+swapped in place on edit; build: a ``<link>`` to the hashed file).
+
+>>> fill("const a = __SHAKER_A__;", {"A": "x__SHAKER_A__"})
+'const a = "x__SHAKER_A__";'
+>>> print(json_module(Source("d.json", b'{"a": 1, "if": 2, "b-c": 3}')).splitlines()[-1])
+export const { a } = data ?? {};
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from functools import cache
+from importlib import resources
+
+from shaker.diagnostics import Diagnostic, Severity
+from shaker.errors import ShakerSyntaxError
+from shaker.source import Source
+
+_PLACEHOLDER = re.compile(r"__SHAKER_([A-Z_]+?)__")
+_NAME = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*$")  # a JSON key, not JavaScript source
+_RESERVED = frozenset((
+    "arguments", "await", "break", "case", "catch", "class", "const", "continue", "debugger",
+    "default", "delete", "do", "else", "enum", "eval", "export", "extends", "false", "finally",
+    "for", "function", "if", "implements", "import", "in", "instanceof", "interface", "let",
+    "new", "null", "package", "private", "protected", "public", "return", "static", "super",
+    "switch", "this", "throw", "true", "try", "typeof", "var", "void", "while", "with", "yield",
+))
+
+
+@cache
+def template(name: str, package: str = "shaker.pipeline") -> str:
+    """A template's code, without its leading comment (written for maintainers, not users)."""
+    text = resources.files(package).joinpath("templates", name).read_text("utf-8")
+    lines = text.splitlines(keepends=True)
+    while lines and lines[0].startswith("//"):
+        lines.pop(0)
+    return "".join(lines)
+
+
+def fill(text: str, values: Mapping[str, object], raw: Mapping[str, str] | None = None) -> str:
+    """``text`` with each ``__SHAKER_X__`` replaced by ``values[X]`` as a JSON literal, or by
+    ``raw[X]`` as it is."""
+    raw = raw or {}
+
+    def substitute(match: re.Match[str]) -> str:
+        key = match.group(1)
+        if key in raw:
+            return raw[key]
+        if key in values:
+            return json.dumps(values[key], ensure_ascii=False)
+        return match.group(0)
+
+    return _PLACEHOLDER.sub(substitute, text)
+
+
+def json_module(source: Source) -> str:
+    """The parsed value as the default export and its top-level keys that are valid names as
+    named exports (Vite's JSON plugin); invalid JSON is a located syntax error."""
+    text = source.text
+    try:
+        value = json.loads(text)
+    except ValueError as exc:
+        offset = len(text[:getattr(exc, "pos", 0)].encode("utf-8", "surrogatepass"))
+        message = f"Failed to parse JSON file: {getattr(exc, 'msg', exc)}"
+        raise ShakerSyntaxError(Diagnostic.at(source, offset, message, severity=Severity.ERROR),
+                                source) from None
+    names = [k for k in value if _NAME.match(k) and k not in _RESERVED] \
+        if isinstance(value, dict) else []
+    return fill(template("json-module.js"), {"JSON": value}, {"NAMES": ", ".join(names)})
+
+
+def raw_module(text: str) -> str:
+    """``?raw`` (and CSS ``?inline``): the file's text as the default export."""
+    return fill(template("raw-module.js"), {"TEXT": text})
+
+
+def url_module(url: str) -> str:
+    """An asset or ``?url`` import: the file's public URL as the default export."""
+    return fill(template("asset-url.js"), {"URL": url})
+
+
+def style_module(id: str, css: str, client: str) -> str:
+    """Development: CSS imported from JavaScript as a self-accepting ``<style>`` module that
+    imports its helpers from the dev client at ``client``."""
+    return fill(template("css-module.js"), {"ID": id, "CSS": css, "CLIENT": client})
+
+
+def stylesheet_loader(href: str) -> str:
+    """Build: CSS imported from JavaScript as a module that links the hashed stylesheet."""
+    return fill(template("css-loader.js"), {"HREF": href})
+
+
+__all__ = ["fill", "json_module", "raw_module", "style_module", "stylesheet_loader",
+           "template", "url_module"]

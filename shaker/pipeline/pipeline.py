@@ -1,0 +1,315 @@
+"""One road from an import to a module record, for ``shaker dev`` and ``shaker build`` alike.
+
+Vite's model: ``resolve`` (plugins' ``resolve_id`` first, then the resolver: relative with
+Vite's extension order, root-absolute, bare packages) → ``load`` (plugins' ``load`` first,
+then the file, which must be UTF-8) → ``transform`` (plugins' ``transform``, then shaker's own:
+the development or production JavaScript transform, JSON, ``?raw``, CSS ``url()``).  The
+shells differ only in how a resolved import is *written* into the output: the dev server
+writes a URL it will serve, the build a placeholder it will replace with a hashed file name.
+That is the ``write`` callback every step takes.
+
+Everything here is synchronous so that a build calls it directly and the dev server calls it
+in a worker thread; nothing here knows about HTTP, output directories or hashes.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from shaker.diagnostics import Diagnostic, Severity
+from shaker.errors import ShakerSyntaxError
+from shaker.js.parse import parse
+from shaker.js.transform import may_reference, transform_source
+from shaker.options import Mode, TransformOptions
+from shaker.pipeline.css import css_references
+from shaker.pipeline.generated import json_module, raw_module
+from shaker.pipeline.html import apply_edits
+from shaker.pipeline.kinds import RESOLVE_EXTENSIONS, module_kind
+from shaker.pipeline.plugins import PluginContainer
+from shaker.pipeline.record import ImportRef, ModuleError, ModuleRecord, Target, display_name
+from shaker.pipeline.resolve import (
+    BUILD_CONDITIONS,
+    DEV_CONDITIONS,
+    ResolveError,
+    Resolver,
+    is_url,
+    split_query,
+)
+from shaker.source import Source
+
+WriteImport = Callable[[Target, str, bool], "str | None"]
+"""``write(target, specifier, as_module)`` → the text to write instead of ``specifier``
+(None: leave it).  ``as_module`` is False for CSS ``@import`` and ``url()``, which load files,
+not modules."""
+
+
+@dataclass(frozen=True)
+class PipelineOptions:
+    """What every module of one dev server or one build shares."""
+
+    root: Path
+    mode: Mode = "production"
+    base: str = "/"
+    define: Mapping[str, str] = field(default_factory=dict)
+    env: Mapping[str, object] = field(default_factory=dict)
+    """Variables from ``.env`` files (``import.meta.env.VITE_X``)."""
+    keep_hot: bool = False
+    sourcemap: bool = False
+    public_dir: Path | None = None
+
+    @property
+    def all_defines(self) -> dict[str, str]:
+        """The user's defines over the defaults every bundler applies (Vite's)."""
+        value = '"development"' if self.mode == "development" else '"production"'
+        return {"process.env.NODE_ENV": value, **self.define}
+
+
+def new_resolver(options: PipelineOptions) -> Resolver:
+    """A resolver with the conditions of the options' mode (``development`` or
+    ``production``); each caches what it has looked up, so the dev server makes one per
+    module (an ``npm install`` or a new file is then seen) and a build keeps one."""
+    conditions = DEV_CONDITIONS if options.mode == "development" else BUILD_CONDITIONS
+    return Resolver(options.root, conditions=conditions, public_dir=options.public_dir)
+
+
+class Pipeline:
+    """resolve → load → transform for one project and mode."""
+
+    def __init__(self, options: PipelineOptions, plugins: PluginContainer | None = None,
+                 resolver: Resolver | None = None) -> None:
+        self.options = options
+        self.plugins = plugins or PluginContainer(())
+        self.resolver = resolver or new_resolver(options)
+        self.define = options.all_defines
+
+    # -- resolve ------------------------------------------------------------------------------
+
+    def resolve(self, specifier: str, importer: str) -> Target | None:
+        """What ``specifier`` imported from ``importer`` (a file path or a virtual id) names.
+
+        None: leave it as written (URLs, ``public/`` files, the dev server's ``/@`` URLs).
+        Raises :class:`ResolveError` when nothing matches.
+        """
+        if specifier.startswith("/@"):
+            return None
+        if not os.path.isabs(importer):  # a virtual module imports relative to the root
+            importer = str(self.options.root / "index.html")
+        if self.plugins.has("resolve_id"):
+            answer = self.plugins.resolve_id(specifier, importer)
+            if answer is not None:
+                if not os.path.isabs(answer):
+                    return Target(answer, module_kind(answer) or "js", virtual=True)
+                path, query = split_query(answer)
+                return self._target(specifier, importer, os.path.realpath(path), query)
+        if is_url(specifier):
+            return None
+        found = self.resolver.resolve_path(specifier, importer)
+        if found is None:
+            return None
+        return self._target(specifier, importer, found, split_query(specifier)[1])
+
+    def _target(self, specifier: str, importer: str, path: str, query: str) -> Target:
+        kind = module_kind(path, query)
+        if kind is None:
+            raise ResolveError(specifier, importer, f"{os.path.basename(path)} is not "
+                               "JavaScript, JSON, CSS or a known asset type (shaker does not "
+                               "compile TypeScript or JSX yet)")
+        return Target(path, kind, query)
+
+    def relative(self, id: str) -> str:
+        """``id`` as Vite's messages name it: relative to the root when inside it."""
+        root = str(self.options.root) + os.sep
+        return id[len(root):] if id.startswith(root) else id
+
+    def missing_candidates(self, specifier: str, importer: str) -> tuple[str, ...]:
+        """Files whose creation would make a failed relative or root-absolute import resolve."""
+        path = split_query(specifier)[0]
+        if path.startswith(("./", "../")):
+            base = os.path.normpath(os.path.join(os.path.dirname(importer), path))
+        elif path.startswith("/") and not path.startswith("//"):
+            base = os.path.normpath(os.path.join(self.options.root, path[1:]))
+        else:
+            return ()
+        return (base, *(base + ext for ext in RESOLVE_EXTENSIONS),
+                *(os.path.join(base, "index" + ext) for ext in RESOLVE_EXTENSIONS))
+
+    # -- load -----------------------------------------------------------------------------------
+
+    def load(self, id: str) -> Source:
+        """The text of ``id``: a plugin's ``load`` answer, else the file, which must be UTF-8;
+        then the plugins' ``transform`` hooks."""
+        text = self.plugins.load(id) if self.plugins.has("load") else None
+        if text is None:
+            if not os.path.isabs(id):
+                raise FileNotFoundError(f"no plugin loads {id!r}")
+            source = read_source(id)
+        else:
+            source = Source(display_name(id), text.encode("utf-8", "surrogatepass"))
+        if self.plugins.has("transform"):
+            code = self.plugins.transform(source.text, id)
+            if code != source.text:
+                source = Source(source.filename, code.encode("utf-8", "surrogatepass"))
+        return source
+
+    # -- transform ------------------------------------------------------------------------------
+
+    def javascript(self, source: Source, id: str, write: WriteImport, *,
+                   url: str | None = None, sourcemap: bool | None = None) -> ModuleRecord:
+        """A JavaScript module: each import resolved and written, the mode's transform applied.
+
+        ``url`` is the module's dev-server URL (its hot context's identity).  Every import
+        that resolves to nothing is reported, at the importer's line and column.
+        """
+        options = self.options
+        sourcemap = options.sourcemap if sourcemap is None else sourcemap
+        data = source.code
+        side_effects = None if not os.path.isabs(id) else self.resolver.side_effects(id)
+        if not (b"import" in data or b"from" in data or sourcemap
+                or may_reference(data, self.define)):
+            try:  # nothing to rewrite, strip or define: only check the syntax
+                parse(source)
+            except ShakerSyntaxError as exc:
+                raise ModuleError([(exc.diagnostic, exc.source)]) from None
+            return ModuleRecord(id, "js", source.text, side_effects=side_effects,
+                                diagnostics=_commonjs(source))
+        targets: dict[str, Target | None] = {}
+        failures: dict[str, str] = {}
+
+        def rewrite(specifier: str) -> str | None:
+            if specifier in failures:
+                return None
+            if specifier not in targets:
+                try:
+                    targets[specifier] = self.resolve(specifier, id)
+                except ResolveError as exc:
+                    failures[specifier] = exc.reason
+                    return None
+            target = targets[specifier]
+            return None if target is None else write(target, specifier, True)
+
+        transform_options = TransformOptions(
+            filename=source.filename, mode=options.mode, url=url, sourcemap=sourcemap,
+            define=self.define, keep_hot=options.keep_hot, base=options.base,
+            env=options.env, rewrite_import=rewrite)
+        try:
+            result = transform_source(source, transform_options)
+        except ShakerSyntaxError as exc:
+            raise ModuleError([(exc.diagnostic, exc.source)]) from None
+        if failures:
+            problems = []
+            missing: list[str] = []
+            for specifier, reason in failures.items():
+                offset = next((r.start for r in result.imports if r.specifier == specifier), 0)
+                message = f'Failed to resolve import "{specifier}" from "{self.relative(id)}"'
+                message += ". Does the file exist?" if reason == "no such file" else f": {reason}"
+                problems.append((_error(source, offset, message), source))
+                missing += self.missing_candidates(specifier, id)
+            raise ModuleError(problems, tuple(missing))
+        imports = [ImportRef(r.specifier, r.kind, r.start, targets.get(r.specifier))
+                   for r in result.imports]
+        imports += [ImportRef(s, "hot-accept", 0, targets.get(s))
+                    for s in result.hot.accepted_deps]
+        diagnostics = list(result.diagnostics)
+        if not result.imports:
+            diagnostics += _commonjs(source)
+        return ModuleRecord(id, "js", result.code, result.map, imports, result.hot,
+                            diagnostics, side_effects)
+
+    def json(self, source: Source, id: str) -> ModuleRecord:
+        """JSON as a module: the value as default export, its keys as named exports."""
+        try:
+            code = json_module(source)
+        except ShakerSyntaxError as exc:
+            raise ModuleError([(exc.diagnostic, exc.source)]) from None
+        return ModuleRecord(id, "json", code, side_effects=False)
+
+    def raw(self, source: Source, id: str) -> ModuleRecord:
+        """``?raw`` and CSS ``?inline``: the text as the default export."""
+        return ModuleRecord(id, "raw", raw_module(source.text), side_effects=False)
+
+    def stylesheet(self, source: Source, id: str, write: WriteImport) -> ModuleRecord:
+        """CSS with every ``url()`` and ``@import`` resolved from the stylesheet's own folder
+        and written by ``write``: a URL that still works wherever the CSS ends up (a dev
+        ``<style>`` tag, a build's ``assets/``).  An ``@import`` that resolves to nothing is
+        an error; a ``url()`` a warning (it is left as written, as browsers would load it)."""
+        text = source.text
+        edits: list[tuple[int, int, str]] = []
+        imports: list[ImportRef] = []
+        diagnostics: list[Diagnostic] = []
+        problems: list[tuple[Diagnostic, Source]] = []
+        missing: list[str] = []
+        for ref in css_references(text):
+            value = ref.value.strip()
+            if not value or value.startswith("#") or is_url(value):
+                continue
+            path, query = split_query(value)
+            specifier = path if path.startswith(("/", "./", "../")) else "./" + path
+            offset = len(text[:ref.start].encode("utf-8", "surrogatepass"))
+            try:
+                target = self.resolve(specifier + query, id)
+            except ResolveError as exc:
+                message = f'cannot resolve "{value}": {exc.reason}'
+                if ref.kind == "import":
+                    problems.append((_error(source, offset, message), source))
+                    missing += self.missing_candidates(specifier, id)
+                else:
+                    diagnostics.append(Diagnostic.at(source, offset, message + "; left as it is",
+                                                     id="css-url-unresolved"))
+                continue
+            if target is None:
+                continue
+            if ref.kind == "import":
+                target = Target(target.id, "css", target.query, target.virtual)
+            imports.append(ImportRef(value, ref.kind, offset, target))
+            written = write(target, value, False)
+            if written is not None:
+                edits.append((ref.start, ref.end, written))
+        if problems:
+            raise ModuleError(problems, tuple(missing))
+        return ModuleRecord(id, "css", apply_edits(text, edits), imports=imports,
+                            diagnostics=diagnostics)
+
+
+def read_source(path: str) -> Source:
+    """A file as a :class:`Source`; bytes that are not UTF-8 are a located error."""
+    with open(path, "rb") as fh:
+        data = fh.read()
+    source = Source(display_name(path), data)
+    check_utf8(source)
+    return source
+
+
+def check_utf8(source: Source) -> None:
+    """Raise a located :class:`ModuleError` at the first byte that is not UTF-8 (a build must
+    not silently turn it into U+FFFD, the dev server must not answer with a traceback)."""
+    try:
+        source.code.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        message = (f"invalid UTF-8: byte 0x{source.code[exc.start]:02x} at offset {exc.start} "
+                   "(source files must be UTF-8)")
+        raise ModuleError([(_error(source, exc.start, message), source)]) from None
+
+
+def _error(source: Source, offset: int, message: str) -> Diagnostic:
+    return Diagnostic.at(source, max(0, offset), message, severity=Severity.ERROR)
+
+
+def _commonjs(source: Source) -> list[Diagnostic]:
+    """A warning for a module that looks like CommonJS: no import or export, but
+    ``module.exports`` or ``require(``.  Browsers cannot run it, and shaker does not convert
+    it yet (Vite pre-bundles such packages with esbuild)."""
+    code = source.code
+    if not (b"module.exports" in code or b"require(" in code):
+        return []
+    if b"export" in code.replace(b"exports", b""):  # the keyword, not `exports`
+        return []
+    return [Diagnostic.at(source, 0, "this looks like a CommonJS module (module.exports or "
+                          "require without import/export): browsers cannot run it; import "
+                          "the package's ES module build instead", id="commonjs-module")]
+
+
+__all__ = ["Pipeline", "PipelineOptions", "WriteImport", "check_utf8", "new_resolver",
+           "read_source"]
