@@ -114,6 +114,11 @@ class Dispatcher:
                 if not os.path.isabs(resolved):
                     return await modules.serve_virtual(request, resolved)
                 return await self._serve_path(request, Path(resolved), path, target)
+        public = self.server.root / "public"  # served as it is, at the root, as in Vite
+        if path != "/" and (public / path[1:]).is_file():
+            access = guard_path(public / path[1:], self.server.allowed_roots, self.server.deny)
+            if access.status == 200 and access.path is not None:
+                return modules.serve_static(access.path)
         return await self._serve_path(request, self.server.root.joinpath(path[1:]), path, target)
 
     async def _serve_path(

@@ -202,9 +202,7 @@ class ModuleServer:
         if kind is None or (kind != "js" and not as_module):
             if kind == "css":
                 self.graph.record_stylesheet(url, str(file))
-            headers = dict(BASE_HEADERS)
-            headers["Content-Type"] = mime_type(name)
-            return web.FileResponse(file, headers=headers)
+            return self.serve_static(file)
         try:
             cached = await self.build_file(url, file, kind)
         except Exception as exc:
@@ -212,6 +210,12 @@ class ModuleServer:
         self.module_files[url] = file
         self._served(url, cached.facts, str(file))
         return respond(request, cached.body, JS_MIME, etag=cached.etag)
+
+    def serve_static(self, file: Path) -> web.StreamResponse:
+        """A file as it is on disk (``public/``, images, stylesheets linked by pages)."""
+        headers = dict(BASE_HEADERS)
+        headers["Content-Type"] = mime_type(file.name)
+        return web.FileResponse(file, headers=headers)
 
     async def build_file(self, url: str, file: Path, kind: Kind | str) -> _Cached:
         """The (cached) build of ``file`` as the module ``url``; raises what the build raised."""
@@ -280,7 +284,7 @@ class ModuleServer:
         elif kind == "raw":
             record = pipeline.raw(source, id)
         elif kind == "css":
-            sheet = pipeline.stylesheet(source, id, writer)
+            sheet = pipeline.stylesheet(source, id, writer, inline_imports=True)
             client = under_base(CLIENT_PATH, self.base)
             code = style_module(url, sheet.code, client)
             record = pipeline.javascript(Source(source.filename, code.encode(

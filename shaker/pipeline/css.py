@@ -7,6 +7,8 @@ strings, ``url(`` functions and ``@import`` at-rules (CSS Syntax Level 3, §4). 
 
 >>> [(r.kind, r.value) for r in css_references('@import "a.css"; b{background:url( x.png )}')]
 [('import', 'a.css'), ('url', 'x.png')]
+>>> css_references('@import url(a.css) screen;')[0].rule
+(0, 26)
 >>> css_references("/* url(no.png) */ a{content:'url(no.png)'}")
 []
 """
@@ -26,6 +28,8 @@ class CssRef(NamedTuple):
     value: str
     start: int
     end: int
+    rule: tuple[int, int] | None = None
+    """For ``@import``: the whole rule, ``@`` to ``;`` included (to inline the file there)."""
 
 
 def _string_end(text: str, i: int) -> int:
@@ -43,12 +47,19 @@ def _string_end(text: str, i: int) -> int:
     return j
 
 
+def _rule(text: str, start: int, after: int) -> tuple[int, int]:
+    """The ``@import`` rule from ``start`` to its ``;`` (or the end of the text)."""
+    end = text.find(";", after)
+    return start, len(text) if end < 0 else end + 1
+
+
 def css_references(text: str) -> list[CssRef]:
     """Every ``url()`` and ``@import`` URL outside comments, in order."""
     refs: list[CssRef] = []
     i = 0
     n = len(text)
     expect_import = False
+    import_at = 0
     while i < n:
         char = text[i]
         if text.startswith("/*", i):
@@ -58,13 +69,15 @@ def css_references(text: str) -> list[CssRef]:
         if char in "\"'":
             end = _string_end(text, i)
             if expect_import:
-                refs.append(CssRef("import", text[i + 1:end - 1], i + 1, end - 1))
+                refs.append(CssRef("import", text[i + 1:end - 1], i + 1, end - 1,
+                                   _rule(text, import_at, end)))
                 expect_import = False
             i = end
             continue
         if char == "@" and text[i + 1:i + 7].lower() == "import" and (
                 i + 7 >= n or text[i + 7] not in _NAME_CHARS):
             expect_import = True
+            import_at = i
             i += 7
             continue
         if char in "uU" and text[i:i + 4].lower() == "url(" and (
@@ -75,7 +88,8 @@ def css_references(text: str) -> list[CssRef]:
             if j < n and text[j] in "\"'":
                 end = _string_end(text, j)
                 refs.append(CssRef("import" if expect_import else "url", text[j + 1:end - 1],
-                                   j + 1, end - 1))
+                                   j + 1, end - 1,
+                                   _rule(text, import_at, end) if expect_import else None))
                 close = text.find(")", end)
                 i = n if close < 0 else close + 1
             else:
@@ -83,7 +97,8 @@ def css_references(text: str) -> list[CssRef]:
                 close = n if close < 0 else close
                 value = text[j:close].rstrip(_SPACE)
                 refs.append(CssRef("import" if expect_import else "url", value, j,
-                                   j + len(value)))
+                                   j + len(value),
+                                   _rule(text, import_at, close) if expect_import else None))
                 i = close + 1
             expect_import = False
             continue

@@ -230,11 +230,17 @@ class Pipeline:
         """``?raw`` and CSS ``?inline``: the text as the default export."""
         return ModuleRecord(id, "raw", raw_module(source.text), side_effects=False)
 
-    def stylesheet(self, source: Source, id: str, write: WriteImport) -> ModuleRecord:
+    def stylesheet(self, source: Source, id: str, write: WriteImport, *,
+                   inline_imports: bool = False, seen: frozenset[str] = frozenset()
+                   ) -> ModuleRecord:
         """CSS with every ``url()`` and ``@import`` resolved from the stylesheet's own folder
         and written by ``write``: a URL that still works wherever the CSS ends up (a dev
         ``<style>`` tag, a build's ``assets/``).  An ``@import`` that resolves to nothing is
-        an error; a ``url()`` a warning (it is left as written, as browsers would load it)."""
+        an error; a ``url()`` a warning (it is left as written, as browsers would load it).
+
+        ``inline_imports``: each ``@import``ed stylesheet's text replaces its rule (in an
+        ``@media`` block when the rule has a media query), as postcss-import does for Vite, so
+        its rules apply as soon as the ``<style>`` does."""
         text = source.text
         edits: list[tuple[int, int, str]] = []
         imports: list[ImportRef] = []
@@ -264,6 +270,14 @@ class Pipeline:
             if ref.kind == "import":
                 target = Target(target.id, "css", target.query, target.virtual)
             imports.append(ImportRef(value, ref.kind, offset, target))
+            if inline_imports and ref.rule is not None and not target.virtual \
+                    and target.id not in seen:
+                inlined = self._inline(text, ref.rule, ref.end, target.id, write, seen | {id})
+                if inlined is not None:
+                    edits.append((*ref.rule, inlined.code))
+                    imports += inlined.imports
+                    diagnostics += inlined.diagnostics
+                    continue
             written = write(target, value, False)
             if written is not None:
                 edits.append((ref.start, ref.end, written))
@@ -271,6 +285,20 @@ class Pipeline:
             raise ModuleError(problems, tuple(missing))
         return ModuleRecord(id, "css", apply_edits(text, edits), imports=imports,
                             diagnostics=diagnostics)
+
+
+    def _inline(self, text: str, rule: tuple[int, int], value_end: int, path: str,
+                write: WriteImport, seen: frozenset[str]) -> ModuleRecord | None:
+        """The stylesheet an ``@import`` rule names, ready to stand in its place; None for a
+        rule with a condition shaker does not inline (``layer``, ``supports()``)."""
+        condition = text[value_end:rule[1]].lstrip("\"')").rstrip(";").strip()
+        if condition.startswith(("layer", "supports")):
+            return None
+        record = self.stylesheet(self.load(path), path, write, inline_imports=True,
+                                 seen=seen)
+        if condition:
+            record.code = f"@media {condition} {{\n{record.code}\n}}"
+        return record
 
 
 def read_source(path: str) -> Source:

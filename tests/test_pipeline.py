@@ -1,0 +1,215 @@
+"""The shared pipeline: one resolver, one loader table, one error format for dev and build.
+
+Pure tests of ``shaker.pipeline`` (no server), then in-process dev-server tests of what the
+pipeline now gives ``shaker dev`` that only ``shaker build`` had before; the browser-level
+proof that both print the same is ``tests/browser/test_parity.py``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+import pytest
+from test_server_support import async_test, serve, write
+
+from shaker.build.project import BuildError, BuildOptions, build
+from shaker.config import Config
+from shaker.pipeline.env import load_env
+from shaker.pipeline.pipeline import Pipeline, PipelineOptions
+from shaker.pipeline.plugins import PluginContainer
+from shaker.pipeline.record import ModuleError, Target
+from shaker.plugin import Plugin
+
+
+def _write_back(target: Target, specifier: str, as_module: bool) -> str:
+    """A ``write`` callback that shows what each import resolved to."""
+    return f"{Path(target.id).name}|{target.kind}|{target.query}|{as_module}"
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    return write(tmp_path, {
+        "index.html": "<script type=module src=/main.js></script>",
+        "main.js": ('import { greet } from "./helper";\nimport { x } from "./lib";\n'
+                    'import logo from "./logo.png";\nimport u from "./logo.png?url";\n'
+                    'import t from "./note.txt?raw";\nimport d, { name } from "./data.json";\n'
+                    'import "./style.css";\nconsole.log(greet, x, logo, u, t, d, name);\n'),
+        "helper.js": "export const greet = 1;\n",
+        "lib/index.js": "export const x = 2;\n",
+        "logo.png": b"\x89PNG\r\n\x1a\n",
+        "note.txt": "note",
+        "data.json": '{"name": "n", "if": 1, "a-b": 2}',
+        "style.css": "@import './sub/other.css';\nbody { background: url(./logo.png) }\n",
+        "sub/other.css": "p { background: url('../logo.png') }\n",
+    })
+
+
+def _pipeline(root: Path, mode: str = "production", **kwargs: object) -> Pipeline:
+    return Pipeline(PipelineOptions(root.resolve(), mode, **kwargs))  # type: ignore[arg-type]
+
+
+def test_every_import_kind_resolves_once_for_both_modes(project: Path) -> None:
+    for mode in ("production", "development"):
+        pipeline = _pipeline(project, mode)
+        main = str(project.resolve() / "main.js")
+        record = pipeline.javascript(pipeline.load(main), main, _write_back)
+        written = [line.split('"')[1] for line in record.code.splitlines() if " from " in line
+                   or line.startswith("import \"")]
+        assert written == ["helper.js|js||True", "index.js|js||True", "logo.png|url||True",
+                           "logo.png|url|?url|True", "note.txt|raw|?raw|True",
+                           "data.json|json||True", "style.css|css||True"]
+        assert [r.kind for r in record.imports] == ["static"] * 7
+
+
+def test_json_named_exports_skip_keywords_and_invalid_names(project: Path) -> None:
+    pipeline = _pipeline(project)
+    path = str(project / "data.json")
+    code = pipeline.json(pipeline.load(path), path).code
+    assert code.endswith("export const { name } = data ?? {};\n")
+
+
+def test_stylesheet_urls_resolve_from_the_stylesheet_and_imports_can_be_inlined(
+        project: Path) -> None:
+    pipeline = _pipeline(project)
+    path = str(project.resolve() / "style.css")
+    kept = pipeline.stylesheet(pipeline.load(path), path, _write_back)
+    assert "@import 'other.css|css||False';" in kept.code
+    inlined = pipeline.stylesheet(pipeline.load(path), path, _write_back, inline_imports=True)
+    assert inlined.code.startswith("p { background: url('logo.png|url||False') }")
+    assert "@import" not in inlined.code
+
+
+def test_errors_are_located_and_name_every_missing_import(tmp_path: Path) -> None:
+    write(tmp_path, {"a.js": 'import "./nope";\nimport "ghost";\n', "bad.json": '{"a": }',
+                     "latin1.js": b"// caf\xe9\nexport {};\n"})
+    pipeline = _pipeline(tmp_path)
+    a = str(tmp_path / "a.js")
+    with pytest.raises(ModuleError) as info:
+        pipeline.javascript(pipeline.load(a), a, _write_back)
+    first, second = (d for d, _ in info.value.problems)
+    assert (first.line, first.column) == (1, 8)
+    assert first.message == 'Failed to resolve import "./nope" from "a.js". Does the file exist?'
+    assert second.message.startswith('Failed to resolve import "ghost" from "a.js": package')
+    assert str(tmp_path / "nope.js") in info.value.missing
+    with pytest.raises(ModuleError, match=r"Failed to parse JSON file") as info:
+        pipeline.json(pipeline.load(str(tmp_path / "bad.json")), "bad.json")
+    assert (info.value.diagnostic.line, info.value.diagnostic.column) == (1, 7)
+    with pytest.raises(ModuleError, match=r"invalid UTF-8: byte 0xe9 at offset 6") as info:
+        pipeline.load(str(tmp_path / "latin1.js"))
+    assert (info.value.diagnostic.line, info.value.diagnostic.column) == (1, 7)
+
+
+def test_plugins_run_in_the_pipeline_sync_and_async(tmp_path: Path) -> None:
+    write(tmp_path, {"main.js": 'import v from "virtual:v";\nconsole.log(v, __X__);\n'})
+
+    def resolve_id(source: str, importer: str | None) -> str | None:
+        return "\0virtual:v" if source == "virtual:v" else None
+
+    async def load(id: str) -> str | None:
+        await asyncio.sleep(0)
+        return "export default 1;\n" if id == "\0virtual:v" else None
+
+    def transform(code: str, id: str) -> str:
+        return code.replace("__X__", "__Y__")
+
+    plugins = PluginContainer([Plugin("p", resolve_id=resolve_id, load=load,
+                                      transform=transform)])
+    pipeline = Pipeline(PipelineOptions(tmp_path, define={"__Y__": "42"}), plugins)
+    main = str(tmp_path / "main.js")
+    record = pipeline.javascript(pipeline.load(main), main, _write_back)
+    assert record.imports[0].target == Target("\0virtual:v", "js", virtual=True)
+    assert "console.log(v, 42)" in record.code
+    assert pipeline.load("\0virtual:v").text == "export default 1;\n"
+
+
+def test_defaults_define_node_env_by_mode(tmp_path: Path) -> None:
+    for mode, value in (("development", '"development"'), ("production", '"production"')):
+        assert _pipeline(tmp_path, mode).define["process.env.NODE_ENV"] == value
+
+
+def test_env_files_follow_vites_precedence_and_keep_secrets_out(tmp_path: Path) -> None:
+    write(tmp_path, {
+        ".env": "VITE_A=env\nVITE_B=env\nVITE_C=env\nVITE_D=env\nSECRET=s\n",
+        ".env.local": "VITE_B=local\nVITE_C=local\nVITE_D=local\n",
+        ".env.production": "VITE_C=mode\nVITE_D=mode\n",
+        ".env.production.local": "VITE_D=mode-local\nVITE_REF=${VITE_A}-x\n",
+    })
+    env = load_env(tmp_path, "production", environ={"VITE_A": "process", "HOME": "/root"})
+    assert env == {"VITE_A": "process", "VITE_B": "local", "VITE_C": "mode",
+                   "VITE_D": "mode-local", "VITE_REF": "process-x"}
+    assert load_env(tmp_path, "development", environ={})["VITE_C"] == "local"
+
+
+def test_build_reports_undecodable_source_with_its_byte_offset(tmp_path: Path) -> None:
+    write(tmp_path, {"index.html": "<script type=module src=/main.js></script>",
+                     "main.js": b"export const s = '\xff';\n"})
+    with pytest.raises(BuildError) as info:
+        build(tmp_path, BuildOptions(outdir="dist"))
+    assert "main.js:1:19: error: invalid UTF-8: byte 0xff at offset 18" in str(info.value.render())
+    assert not (tmp_path / "dist").exists()
+
+
+# -- the dev server over the pipeline ---------------------------------------------------------
+
+
+@async_test
+async def test_dev_serves_what_build_resolves(project: Path) -> None:
+    async with serve(project) as h:
+        code = await (await h.get("/main.js")).text()
+        for expected in ('from "./helper.js"', 'from "./lib/index.js"',
+                         'from "./logo.png?import"', 'from "./logo.png?import&url"',
+                         'from "./note.txt?import&raw"', 'from "./data.json?import"'):
+            assert expected in code
+        asset = await h.get("/logo.png?import")
+        assert asset.content_type == "text/javascript"
+        assert await asset.text() == 'export default "/logo.png";\n'
+        assert (await h.get("/logo.png")).content_type == "image/png"
+        raw = await (await h.get("/note.txt?import&raw")).text()
+        assert raw == 'export default "note";\n'
+        data = await (await h.get("/data.json?import")).text()
+        assert data.endswith("export const { name } = data ?? {};\n")
+        style = await (await h.get("/style.css?import")).text()
+        assert "url(/logo.png)" in style and "url('/logo.png')" in style
+
+
+@async_test
+async def test_dev_applies_defines_env_and_the_base(tmp_path: Path) -> None:
+    write(tmp_path, {
+        ".env": "VITE_WHO=dev-env\nSECRET=no\n",
+        "main.js": ("import { h } from './helper';\n"
+                    "console.log(__V__, import.meta.env.VITE_WHO, import.meta.env.SECRET, "
+                    "process.env.NODE_ENV, h);\n"),
+        "helper.js": "export const h = 1;\n",
+    })
+    async with serve(tmp_path, Config(base="/app/", define={"__V__": json.dumps("1.0")})) as h:
+        code = await (await h.get("/app/main.js")).text()
+        assert 'console.log("1.0", import.meta.env.VITE_WHO' in code
+        assert '"VITE_WHO": "dev-env"' in code and "SECRET" not in code.split(";")[0]
+        assert '"development", h)' in code
+        assert "from './helper.js'" in code or 'from "./helper.js"' in code
+
+
+@async_test
+async def test_dev_reports_undecodable_source_and_invalid_json_without_a_traceback(
+        tmp_path: Path) -> None:
+    write(tmp_path, {"bad.js": b"export const s = '\xff';\n", "bad.json": "{,}"})
+    async with serve(tmp_path) as h:
+        response = await h.get("/bad.js")
+        assert response.status == 500
+        body = await response.text()
+        assert "invalid UTF-8: byte 0xff at offset 18" in body
+        assert "Traceback" not in body
+        assert (await h.get("/bad.json?import")).status == 500
+
+
+@async_test
+async def test_dev_serves_public_files_at_the_root_as_build_copies_them(tmp_path: Path) -> None:
+    write(tmp_path, {"public/robots.txt": "User-agent: *\n", "public/v.js": "export {}; //x\n",
+                     "index.html": "<p>hi</p>"})
+    async with serve(tmp_path) as h:
+        robots = await h.get("/robots.txt")
+        assert robots.status == 200 and await robots.text() == "User-agent: *\n"
+        assert await (await h.get("/v.js")).text() == "export {}; //x\n"  # not transformed
+        assert (await h.get("/")).status == 200
