@@ -2,8 +2,10 @@
 
 Payload shapes follow Vite's ``hmrPayload.d.ts`` so that knowledge and tooling carry over.
 Every message, in both directions, is one JSON object in one WebSocket text frame. The
-browser client (``shaker/client/client.js``) mirrors these names in its JSDoc typedefs, and a
-test checks that the two agree, so rename nothing here without renaming it there.
+browser client mirrors these names in its JSDoc typedefs: ``shaker/client/client.js`` (payload
+types, paths, subprotocols) and ``shaker/client/hot.js`` (client messages, update types,
+built-in events). A test checks that they agree, so rename nothing here without renaming it
+there.
 
 >>> encode(FullReload(path="*", reason="config changed"))
 '{"type":"full-reload","path":"*","reason":"config changed"}'

@@ -14,6 +14,7 @@ import aiohttp
 import pytest
 from test_server_support import Harness, async_test, receive_json, send_custom, serve, write
 
+from shaker import protocol
 from shaker.config import Config, ServerConfig, WatchConfig
 from shaker.dev.watch import FileChange
 from shaker.plugin import Plugin
@@ -196,6 +197,83 @@ async def test_syntax_error_shows_the_overlay_and_sends_no_update_until_fixed(
 
         await change(h, root, "src/app.js", "export const value = 3;\nimport.meta.hot.accept();\n")
         assert (await receive_json(ws))["updates"][0]["path"] == "/src/app.js"
+
+
+def record_sent(h: Harness, monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+    """Every payload hot updates hand to ``server.ws.send`` (even with no page to receive it),
+    as JSON; the channel still gets each one."""
+    sent: list[dict[str, Any]] = []
+    channel_send = h.server.ws.send
+
+    def send(payload: Any, data: Any = None) -> None:
+        if not isinstance(payload, str):
+            sent.append(protocol.to_wire(payload))
+        channel_send(payload, data)
+
+    monkeypatch.setattr(h.server.ws, "send", send)
+    return sent
+
+
+async def close_page(h: Harness, ws: aiohttp.ClientWebSocketResponse) -> None:
+    """Close a page's socket and wait until the server has let it go: no page is open then."""
+    gone = asyncio.Event()
+    h.server.ws.on("disconnect", lambda client: gone.set())
+    await ws.close()
+    await gone.wait()
+    assert not h.server.ws.clients
+
+
+@async_test
+async def test_an_error_kept_for_the_next_page_goes_once_the_file_is_fixed(
+    root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = str((root / "src/app.js").resolve())
+    async with serve(root) as h:
+        await load(h, *APP)
+        sent = record_sent(h, monkeypatch)
+        await change(h, root, "src/app.js", "export const value = ;\n")  # no page open
+        ws = await h.connected()  # a page opened now is shown the error
+        payload = await receive_json(ws)
+        assert payload["type"] == "error" and payload["err"]["id"] == app
+        await close_page(h, ws)
+
+        await change(h, root, "src/app.js", "export const value = ;;\n")  # no page open
+        await change(h, root, "src/app.js", "export const value = 3;\nimport.meta.hot.accept();\n")
+        assert [p["type"] for p in sent] == ["update"]  # the fix went out: no page got it
+        assert sent[0]["updates"][0]["path"] == "/src/app.js"
+        later = await h.connected()
+        await nothing_sent(h, later)  # before the fix, this page got the stale error
+
+
+@async_test
+async def test_an_error_kept_for_the_next_page_stays_while_its_module_is_broken(
+    root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with serve(root) as h:
+        await load(h, *APP)
+        sent = record_sent(h, monkeypatch)
+        await change(h, root, "src/app.js", "export const value = ;\n")  # no page open
+        await change(h, root, "src/style.css", "body { color: blue }\n")
+        assert [p["type"] for p in sent] == ["update"]  # another module updated fine
+        ws = await h.connected()
+        payload = await receive_json(ws)
+        assert payload["type"] == "error"
+        assert payload["err"]["id"] == str((root / "src/app.js").resolve())
+
+
+@async_test
+async def test_a_load_error_kept_for_the_next_page_becomes_a_reload_once_fixed(
+    root: Path,
+) -> None:
+    write(root, {"m/main.js": "export const broken = ;\n"})
+    async with serve(root) as h:
+        assert (await h.get("/m/main.js")).status == 500  # the page loaded a broken module
+        await change(h, root, "m/main.js", "export const fixed = 1;\n")  # its tab is gone
+        ws = await h.connected()
+        payload = await receive_json(ws)
+        assert payload["type"] == "full-reload"
+        assert "/m/main.js failed to load in the page" in payload["reason"]
+        await nothing_sent(h, ws)
 
 
 @async_test

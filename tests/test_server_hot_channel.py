@@ -272,6 +272,47 @@ async def test_error_and_full_reload_are_buffered_until_a_client_connects(root: 
         assert await receive_json(ws) == {"type": "custom", "event": "live", "data": 1}
 
 
+@pytest.mark.parametrize(
+    "error",
+    [
+        ErrorPayload(ErrorInfo(message="broken", id="/root/a.js")),
+        {"type": "error", "err": {"message": "from a plugin", "stack": "", "id": "/root/a.js"}},
+    ],
+    ids=["payload", "raw-dict"],
+)
+@async_test
+async def test_a_buffered_error_is_dropped_once_its_module_builds_again(
+    root: Path, error: Any
+) -> None:
+    async with serve(root, plugin_config(echo)) as h:
+        h.server.ws.send(error)
+        h.server.ws.resolve_error("/root/a.js")
+        ws = await h.connected()
+        await assert_silent(ws)  # the next page opens on a fixed module: no stale overlay
+
+
+@async_test
+async def test_a_buffered_error_about_another_module_or_a_reload_stays(root: Path) -> None:
+    async with serve(root, plugin_config(echo)) as h:
+        h.server.ws.send(ErrorPayload(ErrorInfo(message="broken", id="/root/a.js")))
+        h.server.ws.resolve_error("/root/other.js")  # other.js builds: a.js is still broken
+        ws = await h.connected()
+        assert await receive_json(ws) == {
+            "type": "error",
+            "err": {"message": "broken", "stack": "", "id": "/root/a.js"},
+        }
+        await assert_silent(ws)
+
+
+@async_test
+async def test_resolve_error_keeps_a_buffered_full_reload(root: Path) -> None:
+    async with serve(root) as h:
+        h.server.ws.send(FullReload(path="*", triggered_by="/root/a.js", reason="changed"))
+        h.server.ws.resolve_error("/root/a.js")
+        ws = await h.connected()
+        assert (await receive_json(ws))["type"] == "full-reload"
+
+
 # -- malformed frames ------------------------------------------------------------------------
 
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any
+from urllib.parse import urljoin
 
 import pytest
 from test_server_support import async_test, receive_json, serve, write
@@ -17,6 +19,7 @@ from shaker.plugin import Plugin
 
 PREAMBLE = 'import { createHotContext as __shaker_hot } from "/@shaker/client";'
 CLIENT_TAG = '<script type="module" src="/@shaker/client"></script>'
+CLIENT_DIR = Path(__file__).resolve().parents[1] / "shaker" / "client"
 
 
 @pytest.fixture
@@ -403,6 +406,29 @@ async def test_client_is_served_with_this_servers_settings(root: Path) -> None:
         assert (await h.get("/@shaker/overlay.js")).status == 200
         assert (await h.get("/@shaker/nope.js")).status == 404
         assert (await h.get("/@shaker/client.d.ts")).status == 404
+
+
+@pytest.mark.parametrize("base", ["/", "/app/"])
+@async_test
+async def test_client_modules_import_their_siblings_under_any_base(root: Path, base: str) -> None:
+    """What the page's client imports (``./hot.js``, ``./overlay.js``) loads from beside it, as
+    the package ships it, whatever the public base."""
+    async with serve(root, Config(base=base)) as h:
+        html = await (await h.get(base)).text()
+        client = re.search(r'<script type="module" src="([^"]+)"></script>', html)
+        assert client is not None and client.group(1) == f"{base}@shaker/client"
+        queue, seen = [client.group(1)], set()
+        while queue:
+            url = queue.pop()
+            response = await h.get(url)
+            assert response.status == 200 and response.content_type == "text/javascript", url
+            code = await response.text()
+            seen.add(url)
+            for specifier in re.findall(r"^import .* from '(\./[^']+)';$", code, re.MULTILINE):
+                queue.append(urljoin(url, specifier))
+        assert seen == {f"{base}@shaker/{name}" for name in ("client", "hot.js", "overlay.js")}
+        hot = await (await h.get(f"{base}@shaker/hot.js")).text()
+        assert hot == (CLIENT_DIR / "hot.js").read_text(encoding="utf-8")
 
 
 @async_test

@@ -12,7 +12,9 @@
  *       interface ShakerCustomEventMap { 'server-ready': { message: string } }
  *     }
  *
- * The names mirror `shaker/protocol.py`, which follows Vite's `hmrPayload.d.ts`.
+ * The names mirror `shaker/protocol.py`, which follows Vite's `hmrPayload.d.ts`. Only
+ * `/@shaker/client` is public: the hot context is implemented in `hot.js` (the core, as Vite's
+ * `hmr.ts`), which that module imports; these declarations describe what it exports.
  */
 
 // ---------------------------------------------------------------------------------------------

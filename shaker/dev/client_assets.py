@@ -2,7 +2,9 @@
 
 ``client.js`` contains the identifier ``__SHAKER_CONFIG__`` exactly once; the server replaces
 it with a JSON object (where to connect, the per-start token, overlay and keepalive settings).
-Sibling files (``overlay.js``) are served as they are, under the same ``/@shaker/`` prefix.
+Sibling files (``hot.js``, the core of ``import.meta.hot``, and ``overlay.js``) are served as
+they are, under the same ``/@shaker/`` prefix: ``client.js`` imports them with relative URLs, so
+they load from beside it whatever the public base (``/@shaker/hot.js``, ``/app/@shaker/hot.js``).
 
 >>> render_client("const config = __SHAKER_CONFIG__;", {"base": "/"})
 'const config = {"base": "/"};'

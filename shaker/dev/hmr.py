@@ -24,7 +24,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
@@ -159,7 +159,7 @@ class HotUpdates:
             for node in nodes:
                 targets[node.url] = None
                 to_check[node.url] = None
-        failed = {url for url in to_check if await self._check(url)}
+        failed = await self._check_all(to_check)
         urls = [url for url in targets if url not in failed]
         decision = decide(self.graph, urls, timestamp)
         self._apply(decision, urls, timestamp, first_file)
@@ -192,16 +192,38 @@ class HotUpdates:
             return module
         return self.graph.ensure(str(module))
 
-    async def _check(self, url: str) -> bool:
-        """Build a module the page runs; True when that failed (the overlay says why)."""
+    async def _check_all(self, urls: Iterable[str]) -> set[str]:
+        """Build each module the page runs; return the URLs that failed (the overlay says why).
+
+        A file whose builds all succeeded is fixed: an error about it that was kept for a page
+        not open yet is dropped, or that page would open on a stale overlay.
+        """
+        failed: set[str] = set()
+        fixed: dict[str, bool] = {}
+        for url in urls:
+            built = await self._check(url)
+            if built is None:
+                continue
+            file, ok = built
+            fixed[file] = fixed.get(file, True) and ok
+            if not ok:
+                failed.add(url)
+        for file, ok in fixed.items():
+            if ok:
+                self.server.ws.resolve_error(file)
+        return failed
+
+    async def _check(self, url: str) -> tuple[str, bool] | None:
+        """Build a module the page runs: (its file, whether that worked), or None when there
+        is nothing to build (not in the page, not a file, not a module)."""
         node = self.graph.get(url)
         if node is None or node.file is None or node.pruned or not (node.loaded or node.failed):
-            return False
+            return None
         kind = module_kind(node.file)
         file = Path(node.file)
         if kind is None or not file.is_file():
-            return False
-        return await self.server.modules.check(url, file, kind) is not None
+            return None
+        return str(file), await self.server.modules.check(url, file, kind) is None
 
     def _apply(self, decision: HotDecision, urls: Sequence[str], timestamp: int, file: str) -> None:
         """Stamp what changed and tell the pages."""
@@ -265,12 +287,11 @@ class HotUpdates:
                 logger.debug("hmr: reload_module(%r): not in the module graph", path)
                 return
             timestamp = self.clock()
-            urls = []
             for node in nodes:
                 if node.file is not None:
                     self.server.modules.invalidate(Path(node.file))
-                if not await self._check(node.url):
-                    urls.append(node.url)
+            failed = await self._check_all(n.url for n in nodes)
+            urls = [n.url for n in nodes if n.url not in failed]
             self._apply(decide(self.graph, urls, timestamp), urls, timestamp, path)
 
 

@@ -7,11 +7,13 @@ parameter is always required; an ``Origin``, when present, must be the server's 
 
 Per connection: ``connected`` is the first frame, then a buffered ``error``/``full-reload`` if
 one was sent while no client was open, then the ``shaker:client:connect`` and ``connection``
-handlers run. Frames are handled one at a time per client, so a client's messages reach the
-handlers in order; each client has its own writer task, so a slow client delays only itself.
-Invalid frames (binary, bad JSON, non-object, unknown type) are dropped and logged; a frame
-over ``max_message_bytes`` closes that client with 1009. Nothing one client sends affects
-another.
+handlers run. A buffered error is dropped once the module it names builds again
+(``resolve_error``), so a page opened after the fix shows no stale overlay; a later
+``full-reload`` replaces it. Frames are handled one at a time per client, so a client's
+messages reach the handlers in order; each client has its own writer task, so a slow client
+delays only itself. Invalid frames (binary, bad JSON, non-object, unknown type) are dropped and
+logged; a frame over ``max_message_bytes`` closes that client with 1009. Nothing one client
+sends affects another.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import hmac
 import itertools
 import logging
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any, overload
 
 from aiohttp import WSMsgType, web
@@ -43,6 +46,15 @@ def _payload_text(payload: protocol.HotPayload | Mapping[str, Any] | str, data: 
     if isinstance(payload, str):
         return protocol.encode(protocol.Custom(event=payload, data=data))
     return protocol.encode(payload)
+
+
+@dataclass(frozen=True)
+class _Buffered:
+    """The one payload kept for the next client: its text, and for an error the module it is
+    about (``err.id``: a file path or a plugin's module id), so a fix can drop it."""
+
+    text: str
+    error_id: str | None = None
 
 
 class HotClient:
@@ -119,7 +131,7 @@ class HotChannel:
         self.debug = debug
         self._handlers: dict[str, list[Handler]] = {}
         self._clients: dict[int, HotClient] = {}
-        self._buffered: str | None = None
+        self._buffered: _Buffered | None = None
         self._numbers = itertools.count(1)
         self._closing = False
 
@@ -160,16 +172,27 @@ class HotChannel:
         """Broadcast ``send(event, data)`` as a ``custom`` payload, or a full payload.
 
         With no client connected, an ``error`` or ``full-reload`` is kept (one slot, last wins)
-        and delivered right after the next client's ``connected``, as Vite does.
+        and delivered right after the next client's ``connected``, as Vite does, unless
+        ``resolve_error`` drops the error first.
         """
         text = _payload_text(payload, data)
         if not self._clients:
-            kind = protocol.to_wire(payload)["type"] if not isinstance(payload, str) else None
-            if kind in _BUFFERED_TYPES:
-                self._buffered = text
+            wire = protocol.to_wire(payload) if not isinstance(payload, str) else {}
+            if wire.get("type") in _BUFFERED_TYPES:
+                err = wire.get("err")
+                error_id = err.get("id") if isinstance(err, Mapping) else None
+                self._buffered = _Buffered(text, error_id if isinstance(error_id, str) else None)
             return
         for client in list(self._clients.values()):
             client.send_text(text)
+
+    def resolve_error(self, id: str) -> None:
+        """The module ``id`` (a file path or module id, as in ``err.id``) built again: drop a
+        buffered error about it, which would show a page opened after the fix a stale overlay.
+        An error about another module stays: that module is still broken."""
+        if self._buffered is not None and self._buffered.error_id == id:
+            logger.debug("dropped the buffered error about %s: it builds again", id)
+            self._buffered = None
 
     # -- upgrade ----------------------------------------------------------------------------
 
@@ -230,7 +253,7 @@ class HotChannel:
         try:
             client.send(protocol.Connected())
             if self._buffered is not None:
-                client.send_text(self._buffered)
+                client.send_text(self._buffered.text)
                 self._buffered = None
             await self._emit(protocol.EVENT_CLIENT_CONNECT, None, client)
             await self._emit("connection", client)

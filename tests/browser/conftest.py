@@ -10,11 +10,11 @@ Fixtures:
 - ``dev_server``: starts the real ``shaker.dev.server.DevServer`` on a directory.
 
 The client-test harness is a deliberately small aiohttp server that serves the browser client
-the way the dev server does (``/@shaker/client`` with its config substituted,
-``/@shaker/overlay.js``), the files of a directory (prepending the hot-context preamble to
-modules that use ``import.meta.hot``), and a WebSocket that speaks the HMR protocol. Tests drive
-it directly: they send payloads and read what the client sent. It tests the client in isolation;
-the real dev server has its own tests.
+the way the dev server does (``/@shaker/client`` with its config substituted, its siblings
+``/@shaker/hot.js`` and ``/@shaker/overlay.js`` as they are), the files of a directory
+(prepending the hot-context preamble to modules that use ``import.meta.hot``), and a WebSocket
+that speaks the HMR protocol. Tests drive it directly: they send payloads and read what the
+client sent. It tests the client in isolation; the real dev server has its own tests.
 
 Everything waits with Playwright's waiting primitives or ``threading.Condition``; nothing sleeps.
 """
@@ -271,7 +271,7 @@ class ClientHarness:
     async def _start(self) -> None:
         app = web.Application()
         app.router.add_get(protocol.CLIENT_PATH, self._client)
-        app.router.add_get("/@shaker/overlay.js", self._overlay)
+        app.router.add_get("/@shaker/{name:(?:hot|overlay)\\.js}", self._sibling)
         app.router.add_get(protocol.WS_PATH, self._websocket)
         app.router.add_get("/{path:.*}", self._file)
         self._runner = web.AppRunner(app, shutdown_timeout=1.0)
@@ -311,8 +311,10 @@ class ClientHarness:
         code = code.replace("__SHAKER_CONFIG__", json.dumps(client_config), 1)
         return _javascript(code)
 
-    async def _overlay(self, request: web.Request) -> web.Response:
-        return _javascript((CLIENT_DIR / "overlay.js").read_text(encoding="utf-8"))
+    async def _sibling(self, request: web.Request) -> web.Response:
+        """A module ``client.js`` imports relatively, served as it is."""
+        name = request.match_info["name"]
+        return _javascript((CLIENT_DIR / name).read_text(encoding="utf-8"))
 
     async def _file(self, request: web.Request) -> web.StreamResponse:
         relative = request.match_info["path"] or "index.html"
