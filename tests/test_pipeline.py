@@ -213,3 +213,19 @@ async def test_dev_serves_public_files_at_the_root_as_build_copies_them(tmp_path
         assert robots.status == 200 and await robots.text() == "User-agent: *\n"
         assert await (await h.get("/v.js")).text() == "export {}; //x\n"  # not transformed
         assert (await h.get("/")).status == 200
+
+
+def test_build_fails_on_an_import_of_a_name_that_is_not_exported(tmp_path: Path) -> None:
+    write(tmp_path, {
+        "index.html": "<script type=module src=/main.js></script>",
+        "main.js": 'import { ok } from "./lib.js";\nimport { nope, fine } from "./lib.js";\n'
+                   "console.log(ok, nope, fine);\n",
+        "lib.js": 'export const ok = 1;\nexport * from "./more.js";\n',
+        "more.js": "export const fine = 2;\nexport default 3;\n",
+    })
+    with pytest.raises(BuildError) as info:
+        build(tmp_path, BuildOptions(outdir="dist"))
+    (problem,) = info.value.problems
+    assert (problem.diagnostic.line, problem.diagnostic.column) == (2, 28)
+    assert problem.diagnostic.message.endswith(
+        '"nope" is not exported by "lib.js", imported by "main.js" (lib.js exports: fine, ok)')

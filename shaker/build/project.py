@@ -32,6 +32,7 @@ from shaker.build.emit import (
     manifest_chunks,
     rewrite_page,
 )
+from shaker.build.exports import missing_exports
 from shaker.build.manifest import build_manifest, to_json
 from shaker.build.nodes import Inline, Node, Problem
 from shaker.build.outdir import Staging, write_file
@@ -206,6 +207,8 @@ def build(root: Path, options: BuildOptions | None = None) -> BuildResult:
     for output in outputs.values():
         problems.extend(output.problems)
         warnings.extend(output.diagnostics)
+    if not problems:
+        problems = missing_exports(outputs, options.base, str(root))
     if problems:
         raise BuildError(problems)
     shaken = shake(outputs, entries)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from shaker.diagnostics import Diagnostic, render_rich
+from shaker.diagnostics import Diagnostic, Severity, render_rich
 from shaker.errors import ShakerError
 from shaker.js.transform import HotInfo
 from shaker.pipeline.kinds import Kind
@@ -22,6 +23,12 @@ class Target:
     kind: Kind
     query: str = ""
     virtual: bool = False
+
+
+WriteImport = Callable[[Target, str, bool], "str | None"]
+"""``write(target, specifier, as_module)`` → the text to write instead of ``specifier``
+(None: leave it).  ``as_module`` is False for CSS ``@import`` and ``url()``, which load files,
+not modules.  The one thing dev and build do differently with a resolved import."""
 
 
 @dataclass(frozen=True)
@@ -75,10 +82,16 @@ class ModuleError(ShakerError):
         return "\n\n".join(render_rich(d, s, color=color) for d, s in self.problems)
 
 
+def error_at(source: Source, offset: int, message: str) -> Diagnostic:
+    """An error diagnostic at byte ``offset`` of ``source``."""
+    return Diagnostic.at(source, max(0, offset), message, severity=Severity.ERROR)
+
+
 def display_name(path: str) -> str:
     """A path as messages show it: relative to the working directory when inside it."""
     cwd = os.getcwd() + os.sep
     return path[len(cwd):] if path.startswith(cwd) else path
 
 
-__all__ = ["ImportRef", "ModuleError", "ModuleRecord", "Target", "display_name"]
+__all__ = ["ImportRef", "ModuleError", "ModuleRecord", "Target", "WriteImport", "display_name",
+           "error_at"]

@@ -1,0 +1,101 @@
+"""Every named import must name an export: the build fails where the browser would.
+
+A page whose module imports ``{ x }`` from a module that does not export ``x`` does not run
+at all (the browser refuses to link it).  After the crawl every module's output is known, so
+the build checks each named import against what its target exports, following ``export *``,
+and reports the importer's ``file:line:col``, the exporter and the names it has.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+from shaker.build.nodes import Dep, Node, Output, Problem, written
+from shaker.errors import ShakerSyntaxError
+from shaker.js.bindings import Bindings, module_bindings
+from shaker.js.parse import parse
+from shaker.pipeline.record import display_name, error_at
+from shaker.source import Source
+
+_CODE_ROLES = ("js", "inline", "json")
+_DEFAULT_ONLY = frozenset({"default"})  # style, url and raw modules
+
+
+def missing_exports(outputs: Mapping[Node, Output], base: str, root: str) -> list[Problem]:
+    """A problem for each named import its target module does not export."""
+    bindings: dict[Node, Bindings | None] = {}
+
+    def facts(node: Node) -> Bindings | None:
+        if node not in bindings:
+            output = outputs.get(node)
+            code = output.code if output is not None else None
+            try:
+                bindings[node] = module_bindings(parse(Source(node.path, code.encode(
+                    "utf-8", "surrogatepass")))) if code is not None else None
+            except ShakerSyntaxError:
+                bindings[node] = None
+        return bindings[node]
+
+    def exports_of(node: Node, seen: frozenset[Node]) -> frozenset[str] | None:
+        """None: unknown (a module shaker did not parse); otherwise every name it exports."""
+        if node.role not in _CODE_ROLES:
+            return _DEFAULT_ONLY
+        found = facts(node)
+        if found is None:
+            return None
+        names = set(found.exports)
+        deps = _deps_by_text(outputs[node], base)
+        for specifier in found.star_reexports:
+            dep = deps.get(specifier)
+            if dep is None or dep.target in seen:
+                continue
+            more = exports_of(dep.target, seen | {node})
+            if more is None:
+                return None
+            names |= more - {"default"}
+        return frozenset(names)
+
+    problems: list[Problem] = []
+    for node, output in outputs.items():
+        if node.role not in ("js", "inline") or output.code is None:
+            continue
+        found = facts(node)
+        if found is None or not found.imports:
+            continue
+        deps = _deps_by_text(output, base)
+        for named in found.imports:
+            dep = deps.get(named.specifier)
+            if dep is None:
+                continue
+            names = exports_of(dep.target, frozenset())
+            if names is None or named.name in names:
+                continue
+            problems.append(_problem(node, dep, named.name, names, root))
+    return problems
+
+
+def _deps_by_text(output: Output, base: str) -> dict[str, Dep]:
+    """Each dependency by the specifier text written into the output."""
+    prefix = base + "assets/" if output.node.role == "inline" else "./"
+    return {written(dep, prefix): dep for dep in output.deps}
+
+
+def _problem(node: Node, dep: Dep, name: str, names: frozenset[str], root: str) -> Problem:
+    with open(node.path, "rb") as fh:
+        source = Source(display_name(node.path), fh.read())
+    offset = dep.offset
+    try:  # the offending import's own statement (one dependency may be imported twice)
+        found = module_bindings(parse(source)).imports
+        offset = next((i.offset for i in found if i.specifier == dep.specifier
+                       and i.name == name), offset)
+    except ShakerSyntaxError:
+        pass
+    exporter = os.path.relpath(dep.target.path, root)
+    listed = ", ".join(sorted(names)) or "nothing"
+    message = (f'"{name}" is not exported by "{exporter}", imported by '
+               f'"{os.path.relpath(node.path, root)}" ({exporter} exports: {listed})')
+    return Problem(error_at(source, offset, message), source)
+
+
+__all__ = ["missing_exports"]
