@@ -338,18 +338,16 @@ def test_a_failed_build_leaves_the_previous_output_byte_identical(
     assert sorted(p.name for p in app.iterdir() if p.name.startswith(".")) == []
 
 
-def test_commonjs_modules_are_flagged(tmp_path: Path) -> None:
+def test_commonjs_in_the_project_is_flagged_and_in_packages_converted(tmp_path: Path) -> None:
     project = write(tmp_path / "app", {
         "index.html": '<script type="module" src="./main.js"></script>',
-        "main.js": 'import "cjs-only";\n',
+        "main.js": 'import "cjs-only";\nimport "./legacy.js";\n',
+        "legacy.js": "module.exports = 1;\n",
         "node_modules/cjs-only/package.json": '{"main": "index.js"}',
-        "node_modules/cjs-only/index.js": "module.exports = function () {};\n",
-        "node_modules/cjs-2/package.json": '{"main": "index.js"}',
-        "node_modules/cjs-2/index.js": "// import it with require()\nmodule.exports = 1;\n"})
-    (project / "main.js").write_text('import "cjs-only";\nimport "cjs-2";\n')
+        "node_modules/cjs-only/index.js": "module.exports = function () {};\n"})
     result = build(project)
-    assert [w.id for w in result.warnings] == ["commonjs-module"] * 2
-    assert result.warnings[0].filename.endswith("node_modules/cjs-only/index.js")
+    assert [w.id for w in result.warnings] == ["commonjs-module"]
+    assert result.warnings[0].filename.endswith("legacy.js")
 
 
 def test_unresolvable_page_script_is_located_in_the_page(tmp_path: Path) -> None:

@@ -15,21 +15,30 @@ in a worker thread; nothing here knows about HTTP, output directories or hashes.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from shaker.diagnostics import Diagnostic, Severity
+from shaker.diagnostics import Diagnostic
 from shaker.errors import ShakerSyntaxError
 from shaker.js.parse import parse
 from shaker.js.transform import may_reference, transform_source
 from shaker.options import Mode, TransformOptions
+from shaker.pipeline.cjs import commonjs_module, is_dependency_file
 from shaker.pipeline.css import css_references
 from shaker.pipeline.generated import json_module, raw_module
 from shaker.pipeline.html import apply_edits
 from shaker.pipeline.kinds import RESOLVE_EXTENSIONS, module_kind
 from shaker.pipeline.plugins import PluginContainer
-from shaker.pipeline.record import ImportRef, ModuleError, ModuleRecord, Target, display_name
+from shaker.pipeline.record import (
+    ImportRef,
+    ModuleError,
+    ModuleRecord,
+    Target,
+    WriteImport,
+    display_name,
+    error_at,
+)
 from shaker.pipeline.resolve import (
     BUILD_CONDITIONS,
     DEV_CONDITIONS,
@@ -39,11 +48,6 @@ from shaker.pipeline.resolve import (
     split_query,
 )
 from shaker.source import Source
-
-WriteImport = Callable[[Target, str, bool], "str | None"]
-"""``write(target, specifier, as_module)`` → the text to write instead of ``specifier``
-(None: leave it).  ``as_module`` is False for CSS ``@import`` and ``url()``, which load files,
-not modules."""
 
 
 @dataclass(frozen=True)
@@ -165,6 +169,10 @@ class Pipeline:
         """
         options = self.options
         sourcemap = options.sourcemap if sourcemap is None else sourcemap
+        if is_dependency_file(id):
+            converted = commonjs_module(self, source, id, write)
+            if converted is not None:
+                return converted
         data = source.code
         side_effects = None if not os.path.isabs(id) else self.resolver.side_effects(id)
         if not (b"import" in data or b"from" in data or sourcemap
@@ -205,7 +213,7 @@ class Pipeline:
                 offset = next((r.start for r in result.imports if r.specifier == specifier), 0)
                 message = f'Failed to resolve import "{specifier}" from "{self.relative(id)}"'
                 message += ". Does the file exist?" if reason == "no such file" else f": {reason}"
-                problems.append((_error(source, offset, message), source))
+                problems.append((error_at(source, offset, message), source))
                 missing += self.missing_candidates(specifier, id)
             raise ModuleError(problems, tuple(missing))
         imports = [ImportRef(r.specifier, r.kind, r.start, targets.get(r.specifier))
@@ -259,7 +267,7 @@ class Pipeline:
             except ResolveError as exc:
                 message = f'cannot resolve "{value}": {exc.reason}'
                 if ref.kind == "import":
-                    problems.append((_error(source, offset, message), source))
+                    problems.append((error_at(source, offset, message), source))
                     missing += self.missing_candidates(specifier, id)
                 else:
                     diagnostics.append(Diagnostic.at(source, offset, message + "; left as it is",
@@ -318,11 +326,7 @@ def check_utf8(source: Source) -> None:
     except UnicodeDecodeError as exc:
         message = (f"invalid UTF-8: byte 0x{source.code[exc.start]:02x} at offset {exc.start} "
                    "(source files must be UTF-8)")
-        raise ModuleError([(_error(source, exc.start, message), source)]) from None
-
-
-def _error(source: Source, offset: int, message: str) -> Diagnostic:
-    return Diagnostic.at(source, max(0, offset), message, severity=Severity.ERROR)
+        raise ModuleError([(error_at(source, exc.start, message), source)]) from None
 
 
 def _commonjs(source: Source) -> list[Diagnostic]:
@@ -339,5 +343,4 @@ def _commonjs(source: Source) -> list[Diagnostic]:
                           "the package's ES module build instead", id="commonjs-module")]
 
 
-__all__ = ["Pipeline", "PipelineOptions", "WriteImport", "check_utf8", "new_resolver",
-           "read_source"]
+__all__ = ["Pipeline", "PipelineOptions", "check_utf8", "new_resolver", "read_source"]
