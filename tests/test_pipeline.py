@@ -229,3 +229,23 @@ def test_build_fails_on_an_import_of_a_name_that_is_not_exported(tmp_path: Path)
     assert (problem.diagnostic.line, problem.diagnostic.column) == (2, 28)
     assert problem.diagnostic.message.endswith(
         '"nope" is not exported by "lib.js", imported by "main.js" (lib.js exports: fine, ok)')
+
+
+@async_test
+async def test_dev_reports_an_import_of_a_name_that_is_not_exported(tmp_path: Path) -> None:
+    write(tmp_path, {
+        "main.js": 'import { ok } from "./lib.js";\nimport { nope } from "./lib.js";\n',
+        "lib.js": 'export const ok = 1;\nexport * from "./more.js";\n',
+        "more.js": "export const fine = 2;\n",
+    })
+    async with serve(tmp_path) as h:
+        ws = await h.connected()
+        assert (await h.get("/main.js")).status == 200
+        assert (await h.get("/lib.js")).status == 200
+        assert (await h.get("/more.js")).status == 200  # now lib.js's exports are all known
+        from test_server_support import receive_json
+        payload = await receive_json(ws)
+        assert payload["type"] == "error"
+        assert payload["err"]["message"] == (
+            '"nope" is not exported by "lib.js", imported by "main.js" (lib.js exports: fine, ok)')
+        assert (payload["err"]["loc"]["line"], payload["err"]["loc"]["column"]) == (2, 22)

@@ -1,9 +1,8 @@
 """Every named import must name an export: the build fails where the browser would.
 
-A page whose module imports ``{ x }`` from a module that does not export ``x`` does not run
-at all (the browser refuses to link it).  After the crawl every module's output is known, so
-the build checks each named import against what its target exports, following ``export *``,
-and reports the importer's ``file:line:col``, the exporter and the names it has.
+After the crawl every module's output is known, so each named import is checked against what
+its target exports (``shaker.pipeline.exports``: the rule the dev server applies too), and
+reported at the importer's ``file:line:col`` with the exporter and the names it has.
 """
 
 from __future__ import annotations
@@ -15,18 +14,19 @@ from shaker.build.nodes import Dep, Node, Output, Problem, written
 from shaker.errors import ShakerSyntaxError
 from shaker.js.bindings import Bindings, module_bindings
 from shaker.js.parse import parse
+from shaker.pipeline.exports import ExportFacts, all_exports, missing_export_message
 from shaker.pipeline.record import display_name, error_at
 from shaker.source import Source
 
 _CODE_ROLES = ("js", "inline", "json")
-_DEFAULT_ONLY = frozenset({"default"})  # style, url and raw modules
+_DEFAULT_ONLY: ExportFacts = (frozenset({"default"}), ())  # style, url and raw modules
 
 
 def missing_exports(outputs: Mapping[Node, Output], base: str, root: str) -> list[Problem]:
     """A problem for each named import its target module does not export."""
     bindings: dict[Node, Bindings | None] = {}
 
-    def facts(node: Node) -> Bindings | None:
+    def parsed(node: Node) -> Bindings | None:
         if node not in bindings:
             output = outputs.get(node)
             code = output.code if output is not None else None
@@ -37,30 +37,21 @@ def missing_exports(outputs: Mapping[Node, Output], base: str, root: str) -> lis
                 bindings[node] = None
         return bindings[node]
 
-    def exports_of(node: Node, seen: frozenset[Node]) -> frozenset[str] | None:
-        """None: unknown (a module shaker did not parse); otherwise every name it exports."""
+    def facts(node: Node) -> ExportFacts | None:
         if node.role not in _CODE_ROLES:
             return _DEFAULT_ONLY
-        found = facts(node)
+        found = parsed(node)
         if found is None:
             return None
-        names = set(found.exports)
         deps = _deps_by_text(outputs[node], base)
-        for specifier in found.star_reexports:
-            dep = deps.get(specifier)
-            if dep is None or dep.target in seen:
-                continue
-            more = exports_of(dep.target, seen | {node})
-            if more is None:
-                return None
-            names |= more - {"default"}
-        return frozenset(names)
+        stars = tuple(deps[s].target for s in found.star_reexports if s in deps)
+        return found.exports, stars
 
     problems: list[Problem] = []
     for node, output in outputs.items():
         if node.role not in ("js", "inline") or output.code is None:
             continue
-        found = facts(node)
+        found = parsed(node)
         if found is None or not found.imports:
             continue
         deps = _deps_by_text(output, base)
@@ -68,7 +59,7 @@ def missing_exports(outputs: Mapping[Node, Output], base: str, root: str) -> lis
             dep = deps.get(named.specifier)
             if dep is None:
                 continue
-            names = exports_of(dep.target, frozenset())
+            names = all_exports(dep.target, facts)
             if names is None or named.name in names:
                 continue
             problems.append(_problem(node, dep, named.name, names, root))
@@ -91,10 +82,8 @@ def _problem(node: Node, dep: Dep, name: str, names: frozenset[str], root: str) 
                        and i.name == name), offset)
     except ShakerSyntaxError:
         pass
-    exporter = os.path.relpath(dep.target.path, root)
-    listed = ", ".join(sorted(names)) or "nothing"
-    message = (f'"{name}" is not exported by "{exporter}", imported by '
-               f'"{os.path.relpath(node.path, root)}" ({exporter} exports: {listed})')
+    message = missing_export_message(name, os.path.relpath(dep.target.path, root),
+                                     os.path.relpath(node.path, root), names)
     return Problem(error_at(source, offset, message), source)
 
 

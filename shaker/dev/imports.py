@@ -86,12 +86,19 @@ class ImportWriter:
         self.base = base
         self.timestamps = timestamps
         self.used: dict[str, int] = {}
+        self.written: dict[str, str] = {}
+        """Each text written into the output → the URL it names (for ``export *``)."""
 
     def url_of(self, target: Target) -> str:
         """The target's identity in the module graph: its URL without a query."""
         return virtual_url(target.id) if target.virtual else file_url(target.id, self.root)
 
     def __call__(self, target: Target, specifier: str, as_module: bool) -> str:
+        text = self._write(target, specifier, as_module)
+        self.written[text] = self.url_of(target)
+        return text
+
+    def _write(self, target: Target, specifier: str, as_module: bool) -> str:
         url = self.url_of(target)
         query = target.query.split("#", 1)[0]
         if as_module and target.kind != "js" and "import" not in query_flags(query):

@@ -43,6 +43,9 @@ from shaker.dev.graph import ModuleFacts, ModuleGraph
 from shaker.dev.imports import ImportWriter, file_url, under_base, virtual_url
 from shaker.diagnostics import Diagnostic
 from shaker.errors import ShakerSyntaxError
+from shaker.js.bindings import module_bindings
+from shaker.js.parse import parse
+from shaker.pipeline.exports import ExportFacts, all_exports, missing_export_message
 from shaker.pipeline.generated import fill, style_module, template, url_module
 from shaker.pipeline.kinds import (
     HTML_EXTENSIONS,
@@ -52,9 +55,9 @@ from shaker.pipeline.kinds import (
     module_kind,
     query_flags,
 )
-from shaker.pipeline.pipeline import Pipeline, PipelineOptions, new_resolver
+from shaker.pipeline.pipeline import Pipeline, PipelineOptions, new_resolver, read_source
 from shaker.pipeline.plugins import PluginContainer, PluginError
-from shaker.pipeline.record import ModuleError, ModuleRecord
+from shaker.pipeline.record import ModuleError, ModuleRecord, error_at
 from shaker.protocol import CLIENT_PATH
 from shaker.source import Source
 from shaker.web.responses import BASE_HEADERS, etag_for, respond
@@ -101,6 +104,15 @@ def inject_client(html: str, src: str) -> str:
     return tag + html
 
 
+@dataclass(frozen=True)
+class _Linking:
+    """What linking needs to know of a module: its exports (own names, ``export *`` URLs)
+    and its named imports as (target URL, name, byte offset in its source)."""
+
+    exports: ExportFacts = (frozenset({"default"}), ())
+    imports: tuple[tuple[str, str, int], ...] = ()
+
+
 @dataclass
 class _Cached:
     stamp: tuple[int, int]
@@ -109,6 +121,7 @@ class _Cached:
     facts: ModuleFacts
     deps: tuple[tuple[str, int], ...]
     """(URL, timestamp) of each import as written into ``body``."""
+    linking: _Linking
 
 
 @dataclass(frozen=True)
@@ -117,6 +130,7 @@ class _Built:
     facts: ModuleFacts
     deps: tuple[tuple[str, int], ...] = ()
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    linking: _Linking = _Linking()
 
 
 class ModuleServer:
@@ -147,6 +161,8 @@ class ModuleServer:
         self._cache: dict[tuple[str, str, str], _Cached] = {}
         self._keys_by_file: dict[str, set[tuple[str, str, str]]] = {}
         self._executor: ThreadPoolExecutor | None = None
+        self._linking: dict[str, _Linking] = {}
+        self._unlinked: set[tuple[str, str, str, int]] = set()
 
     # -- URLs -------------------------------------------------------------------------------
 
@@ -209,6 +225,7 @@ class ModuleServer:
             return self._error(request, exc, url, str(file))
         self.module_files[url] = file
         self._served(url, cached.facts, str(file))
+        self._link(url, cached.linking)
         return respond(request, cached.body, JS_MIME, etag=cached.etag)
 
     def serve_static(self, file: Path) -> web.StreamResponse:
@@ -226,7 +243,7 @@ class ModuleServer:
         if cached is None or cached.stamp != stamp or not self._fresh(cached):
             built = await self._run(self._build, kind, str(file), url)
             data = built.code.encode("utf-8", "surrogatepass")
-            cached = _Cached(stamp, data, etag_for(data), built.facts, built.deps)
+            cached = _Cached(stamp, data, etag_for(data), built.facts, built.deps, built.linking)
             self._cache[key] = cached
             self._keys_by_file.setdefault(key[0], set()).add(key)
         return cached
@@ -247,13 +264,13 @@ class ModuleServer:
         previous version) and returned; the caller then sends no update for it.
         """
         try:
-            await self.build_file(url, file, kind)
+            cached = await self.build_file(url, file, kind)
         except Exception as exc:
             missing = exc.missing if isinstance(exc, ModuleError) else ()
             self.graph.set_missing(url, missing)
             return self._report(exc, url, str(file), during_update=True)
         self.graph.set_missing(url, ())
-        return None
+        return self._link(url, cached.linking, during_update=True)
 
     async def serve_virtual(self, request: web.BaseRequest, id: str) -> web.StreamResponse:
         """Answer for ``/@id/<id>``: only what a plugin's ``load`` returns, never the disk."""
@@ -267,6 +284,7 @@ class ModuleServer:
         except Exception as exc:
             return self._error(request, exc, url, id)
         self._served(url, built.facts, None)
+        self._link(url, built.linking)
         return respond(request, built.code, JS_MIME)
 
     # -- builds (in the worker thread) ------------------------------------------------------
@@ -295,7 +313,8 @@ class ModuleServer:
             logger.warning("%s:%s:%s: %s", diagnostic.filename, diagnostic.line,
                            diagnostic.column, diagnostic.message)
         return _Built(record.code, _facts(record, writer), tuple(sorted(writer.used.items())),
-                      record.diagnostics)
+                      record.diagnostics,
+                      _linking(record, source, writer) if kind in ("js", "json") else _Linking())
 
     async def _serve_html(self, request: web.BaseRequest, url: str, file: Path) -> web.Response:
         try:
@@ -310,6 +329,47 @@ class ModuleServer:
             html = rebase_html(html, self.base)
         html = inject_client(html, under_base(CLIENT_PATH, self.base))
         return respond(request, html, "text/html; charset=utf-8")
+
+    # -- linking ----------------------------------------------------------------------------
+
+    def _link(self, url: str, linking: _Linking, *, during_update: bool = False
+              ) -> protocol.ErrorInfo | None:
+        """Check named imports against exports, as the build does, as soon as both sides of
+        an import are known: the module's own imports, and its importers' imports from it.
+        A browser refuses to link such a page; the overlay and the terminal say why."""
+        self._linking[url] = linking
+        checks = {(url, t, n, o) for t, n, o in linking.imports}
+        checks |= {(importer, t, n, o) for importer, known in self._linking.items()
+                   if importer != url for t, n, o in known.imports if t == url}
+        checks |= self._unlinked  # waiting for a module that was not known yet
+        problems = []
+        for check in sorted(checks):
+            importer, target, name, offset = check
+            names = all_exports(target, self._exports_of)
+            self._unlinked.discard(check)
+            if names is None:
+                self._unlinked.add(check)
+                continue
+            file = self.module_files.get(importer)
+            if name in names or file is None:
+                continue
+            try:
+                source = read_source(str(file))
+            except (OSError, ModuleError):
+                continue
+            exporter = self.module_files.get(target)
+            message = missing_export_message(
+                name, _shown(exporter, self.root) if exporter else target,
+                _shown(file, self.root), names)
+            problems.append((error_at(source, offset, message), source))
+        if not problems:
+            return None
+        return self._report(ModuleError(problems), url, str(self.module_files.get(url, url)),
+                            during_update=during_update)
+
+    def _exports_of(self, url: str) -> ExportFacts | None:
+        linking = self._linking.get(url)
+        return linking.exports if linking is not None else None
 
     # -- errors -----------------------------------------------------------------------------
 
@@ -349,6 +409,32 @@ class ModuleServer:
             {"ERROR": {"message": info.message, "frame": info.frame or "", "id": url}},
         )
         return respond(request, body, JS_MIME, status=500)
+
+
+def _linking(record: ModuleRecord, source: Source, writer: ImportWriter) -> _Linking:
+    """Exports from the served code (generated modules included), named imports from the
+    source (their offsets are the user's)."""
+    try:
+        served = module_bindings(parse(Source(source.filename, record.code.encode(
+            "utf-8", "surrogatepass"))))
+        imported = module_bindings(parse(source)).imports if record.imports else ()
+    except ShakerSyntaxError:
+        return _Linking((frozenset(), ()))  # unknown: never reported
+    by_specifier = {r.specifier: r.target for r in record.imports if r.target is not None}
+    written = writer.written
+    stars = tuple(written[s] for s in served.star_reexports if s in written)
+    imports = tuple((writer.url_of(target), i.name, i.offset) for i in imported
+                    if (target := by_specifier.get(i.specifier)) is not None
+                    and target.kind in ("js", "json"))
+    return _Linking((served.exports, stars), imports)
+
+
+def _shown(path: Path | str, root: Path) -> str:
+    """A file as messages name it: relative to the root when inside it."""
+    try:
+        return Path(path).relative_to(root).as_posix()
+    except ValueError:
+        return str(path)
 
 
 def _facts(record: ModuleRecord, writer: ImportWriter) -> ModuleFacts:
