@@ -14,14 +14,28 @@ $(STAMP): $(PY) pyproject.toml
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+# mypy's targets are the module list of the strict [[tool.mypy.overrides]] in pyproject.toml
+# (the one that sets disallow_untyped_defs): "pkg.*" becomes `-p pkg`, a module `-m module`.
+define MYPY_TARGETS
+import sys
+if sys.version_info >= (3, 11):
+    import tomllib
+else:
+    import tomli as tomllib
+with open("pyproject.toml", "rb") as f:
+    overrides = tomllib.load(f)["tool"]["mypy"]["overrides"]
+modules = [m for o in overrides if o.get("disallow_untyped_defs") for m in o["module"]]
+print(" ".join(f"-p {m[:-2]}" if m.endswith(".*") else f"-m {m}" for m in modules))
+endef
+export MYPY_TARGETS
+
 install: $(STAMP)
 
 dev: install  ## serve the seed example with HMR
 	$(VENV)/bin/shaker dev examples/seed
 
-test: install  ## every test: unit, corpus, oracle, server, browser
+test: lint  ## every test: unit, corpus, oracle, server, browser
 	sh tests/ensure-system-deps.sh
-	$(VENV)/bin/ruff check shaker tests bench
 	$(PY) -m pytest -q
 
 bench: install  ## speed against esbuild, cp -r and Vite; the real-world corpus check
@@ -36,8 +50,10 @@ bench-quick: install
 	$(PY) bench/build.py --rounds 1
 	$(PY) bench/hmr.py --quick
 
-lint: install
+lint: install  ## ruff, and mypy (strict) over the strict set
 	$(VENV)/bin/ruff check shaker tests bench
+	targets=$$($(PY) -c "$$MYPY_TARGETS") && echo "mypy $$targets" && \
+		$(VENV)/bin/mypy $$targets
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache
+	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache .mypy_cache
