@@ -2,17 +2,27 @@
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
-STAMP  := $(VENV)/.installed
+# One stamp per dependency set, so a second run installs nothing.  The test extra is a
+# superset of the runtime dependencies, so installing it also satisfies the run stamp.
+RUN_STAMP  := $(VENV)/.installed-run
+TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: install dev test lint bench bench-quick clean
+.PHONY: install install-test dev test lint bench bench-quick clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP): $(PY) pyproject.toml
+# What running needs: tree-sitter, tree-sitter-javascript, click, aiohttp, watchfiles.
+$(RUN_STAMP): $(PY) pyproject.toml
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e .
+	touch $@
+
+# What testing, linting and benchmarking need on top: the `test` extra.
+$(TEST_STAMP): $(PY) pyproject.toml
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[test]'
-	touch $(STAMP)
+	touch $@ $(RUN_STAMP)
 
 # mypy's targets are the module list of the strict [[tool.mypy.overrides]] in pyproject.toml
 # (the one that sets disallow_untyped_defs): "pkg.*" becomes `-p pkg`, a module `-m module`.
@@ -29,28 +39,30 @@ print(" ".join(f"-p {m[:-2]}" if m.endswith(".*") else f"-m {m}" for m in module
 endef
 export MYPY_TARGETS
 
-install: $(STAMP)
+install: $(RUN_STAMP)
 
-dev: install  ## serve the seed example with HMR
+install-test: $(TEST_STAMP)
+
+dev: $(RUN_STAMP)  ## serve the seed example with HMR
 	$(VENV)/bin/shaker dev examples/seed
 
 test: lint  ## every test: unit, corpus, oracle, server, browser
 	sh tests/ensure-system-deps.sh
 	$(PY) -m pytest -q
 
-bench: install  ## speed against esbuild, cp -r and Vite; the real-world corpus check
+bench: $(TEST_STAMP)  ## speed against esbuild, cp -r and Vite; the real-world corpus check
 	$(PY) bench/transform.py
 	$(PY) bench/corpus.py
 	$(PY) bench/build.py
 	$(PY) bench/hmr.py
 
-bench-quick: install
+bench-quick: $(TEST_STAMP)
 	$(PY) bench/transform.py --quick
 	$(PY) bench/corpus.py
 	$(PY) bench/build.py --rounds 1
 	$(PY) bench/hmr.py --quick
 
-lint: install  ## ruff, and mypy (strict) over the strict set
+lint: $(TEST_STAMP)  ## ruff, and mypy (strict) over the strict set
 	$(VENV)/bin/ruff check shaker tests bench
 	targets=$$($(PY) -c "$$MYPY_TARGETS") && echo "mypy $$targets" && \
 		$(VENV)/bin/mypy $$targets
