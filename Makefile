@@ -2,42 +2,70 @@
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
-STAMP  := $(VENV)/.installed
+# One stamp per dependency set, so a second run installs nothing.  The test extra is a
+# superset of the runtime dependencies, so installing it also satisfies the run stamp.
+RUN_STAMP  := $(VENV)/.installed-run
+TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: install dev test lint bench bench-quick clean
+.PHONY: install install-test dev test lint bench bench-quick clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP): $(PY) pyproject.toml
+# What running needs: tree-sitter, tree-sitter-javascript, click, aiohttp, watchfiles.
+$(RUN_STAMP): $(PY) pyproject.toml
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e .
+	touch $@
+
+# What testing, linting and benchmarking need on top: the `test` extra.
+$(TEST_STAMP): $(PY) pyproject.toml
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[test]'
-	touch $(STAMP)
+	touch $@ $(RUN_STAMP)
 
-install: $(STAMP)
+# mypy's targets are the module list of the strict [[tool.mypy.overrides]] in pyproject.toml
+# (the one that sets disallow_untyped_defs): "pkg.*" becomes `-p pkg`, a module `-m module`.
+define MYPY_TARGETS
+import sys
+if sys.version_info >= (3, 11):
+    import tomllib
+else:
+    import tomli as tomllib
+with open("pyproject.toml", "rb") as f:
+    overrides = tomllib.load(f)["tool"]["mypy"]["overrides"]
+modules = [m for o in overrides if o.get("disallow_untyped_defs") for m in o["module"]]
+print(" ".join(f"-p {m[:-2]}" if m.endswith(".*") else f"-m {m}" for m in modules))
+endef
+export MYPY_TARGETS
 
-dev: install  ## serve the seed example with HMR
+install: $(RUN_STAMP)
+
+install-test: $(TEST_STAMP)
+
+dev: $(RUN_STAMP)  ## serve the seed example with HMR
 	$(VENV)/bin/shaker dev examples/seed
 
-test: install  ## every test: unit, corpus, oracle, server, browser
+test: lint  ## every test: unit, corpus, oracle, server, browser
 	sh tests/ensure-system-deps.sh
-	$(VENV)/bin/ruff check shaker tests bench
 	$(PY) -m pytest -q
 
-bench: install  ## speed against esbuild, cp -r and Vite; the real-world corpus check
+bench: $(TEST_STAMP)  ## speed against esbuild, cp -r and Vite; the real-world corpus check
 	$(PY) bench/transform.py
 	$(PY) bench/corpus.py
 	$(PY) bench/build.py
 	$(PY) bench/hmr.py
 
-bench-quick: install
+bench-quick: $(TEST_STAMP)
 	$(PY) bench/transform.py --quick
 	$(PY) bench/corpus.py
 	$(PY) bench/build.py --rounds 1
 	$(PY) bench/hmr.py --quick
 
-lint: install
+lint: $(TEST_STAMP)  ## ruff, and mypy (strict) over the strict set
 	$(VENV)/bin/ruff check shaker tests bench
+	targets=$$($(PY) -c "$$MYPY_TARGETS") && echo "mypy $$targets" && \
+		$(VENV)/bin/mypy $$targets
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache
+	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache .mypy_cache

@@ -20,9 +20,8 @@ import re
 from bisect import bisect_left, bisect_right, insort
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
 
-from shaker.js.sourcemap import Segment, encode_mappings
+from shaker.js.sourcemap import Segment, SourceMap, encode_mappings
 from shaker.source import LineIndex
 
 __all__ = ["EditBuffer", "OverlapError"]
@@ -122,7 +121,7 @@ class EditBuffer:
 
     def generate_map(
         self, *, source: str, source_content: str | None = None, file: str | None = None
-    ) -> dict[str, Any]:
+    ) -> SourceMap:
         """A v3 source map from :meth:`apply`'s output back to ``original``.
 
         Kept text gets a segment at each output line start and token boundary, so surviving
@@ -161,7 +160,7 @@ class EditBuffer:
         ):
             lines[gen_line].append((gen_col, 0, orig_line, orig_col))
 
-        result: dict[str, Any] = {"version": 3}
+        result: SourceMap = {"version": 3}
         if file is not None:
             result["file"] = file
         result["sources"] = [source]

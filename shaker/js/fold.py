@@ -17,7 +17,7 @@ evaluated (``undefined && x()``, ``undefined?.x(y())``) are dropped.
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import Enum
 
@@ -84,7 +84,7 @@ def literal_value(node: Node) -> object:
     if t == "undefined":
         return UNDEFINED
     if t == "number":
-        text = node.text.decode().replace("_", "")
+        text = (node.text or b"").decode().replace("_", "")
         try:
             if text.startswith(("0x", "0X")):
                 return int(text, 16)
@@ -154,7 +154,7 @@ def is_pure(node: Node) -> bool:
     return False
 
 
-def chain_base(node: Node, stop: dict[int, object] | None = None) -> tuple[Node, Node]:
+def chain_base(node: Node, stop: Mapping[int, object] | None = None) -> tuple[Node, Node]:
     """The innermost object of a member/call chain and the link applied to it.
 
     Nodes in ``stop`` (special nodes) count as a base even if they are members themselves.
@@ -192,7 +192,7 @@ def special_text(node: Node, special: Special) -> str:
     parent = node.parent
     if node.type == "shorthand_property_identifier" or (
             parent is not None and parent.type == "shorthand_property_identifier"):
-        return f"{node.text.decode()}: {text}"
+        return f"{(node.text or b'').decode()}: {text}"
     return _wrap(text, node)
 
 
@@ -239,7 +239,7 @@ class Folder:
             return self._special(node, special, ctx)
         if not self.contains(node):
             return self._opaque(node, ctx)
-        handler = getattr(self, "_" + node.type, None)
+        handler: Callable[[Node, Ctx], Folded] | None = getattr(self, "_" + node.type, None)
         if handler is not None:
             return handler(node, ctx)
         return self._rebuild(node, ctx)
@@ -314,7 +314,7 @@ class Folder:
         if op == "!":
             f = self.fold(arg, Ctx.TEST)
             truth = None if f.truth is None else not f.truth
-            value = UNKNOWN if truth is None else truth
+            value: object = UNKNOWN if truth is None else truth
             if ctx is Ctx.EFFECT:
                 e = self.fold(arg, Ctx.EFFECT)
                 return Folded(e.pieces, truth, value, e.pieces is None)
@@ -362,7 +362,8 @@ class Folder:
                 if eq is not None:
                     result = eq if op in ("===", "==") else not eq
                     if a.pure and b.pure:
-                        pieces = None if ctx is Ctx.EFFECT else [render_value(result)]
+                        pieces: list[Piece] | None = (
+                            None if ctx is Ctx.EFFECT else [render_value(result)])
                         return Folded(pieces, result, result, True)
                     return Folded(self._rebuild(node, ctx).pieces, result, result, False)
         return self._rebuild(node, ctx)
@@ -432,7 +433,7 @@ class Folder:
         n = self.fold(no, ctx)
         if ctx is Ctx.EFFECT and y.pieces is None and n.pieces is None:
             return self.fold(cond, Ctx.EFFECT)
-        overrides = {
+        overrides: dict[int, list[Piece]] = {
             cond.id: self.render(cond, Ctx.TEST),
             yes.id: y.pieces if y.pieces is not None else [_render_known(y, yes)],
             no.id: n.pieces if n.pieces is not None else [_render_known(n, no)],

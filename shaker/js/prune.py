@@ -92,6 +92,7 @@ class PruneMixin:
     def _remove_alias(self, alias: AliasDecl) -> None:
         if alias.element is not None:
             pattern = alias.element.parent
+            assert pattern is not None  # the `hot` element of an object pattern
             others = [e for e in named(pattern) if e != alias.element]
             if others:
                 self._remove_list_item(alias.element, named(pattern))
@@ -163,13 +164,16 @@ class PruneMixin:
         if not live:
             self.plan.replace(stmt.start_byte, source.start_byte, "import ")
             return
-        spec = ident.parent
-        if spec is not None and spec.type == "import_specifier":
+        spec = ident.parent  # not None: `stmt` was found above it
+        assert spec is not None
+        if spec.type == "import_specifier":
+            assert spec.parent is not None  # an import_specifier sits in named_imports
             specs = [s for s in named(spec.parent) if s.type == "import_specifier"]
             live_specs = [s for s in specs if s != spec and not self.plan.covers(
                 s.start_byte, s.end_byte)]
             if not live_specs:
                 clause = spec.parent.parent
+                assert clause is not None  # named_imports sits in an import_clause
                 parts = named(clause)
                 idx = parts.index(spec.parent)
                 self.plan.remove(parts[idx - 1].end_byte if idx else spec.parent.start_byte,
@@ -177,9 +181,10 @@ class PruneMixin:
             else:
                 self._remove_list_item(spec, specs)
             return
-        clause = ident.parent if ident.parent.type == "import_clause" else ident.parent.parent
+        clause = spec if spec.type == "import_clause" else spec.parent
+        assert clause is not None  # a namespace_import sits in an import_clause
         parts = named(clause)
-        owner = ident if ident.parent.type == "import_clause" else ident.parent
+        owner = ident if spec.type == "import_clause" else spec
         idx = parts.index(owner)
         if idx + 1 < len(parts):
             self.plan.remove(owner.start_byte, parts[idx + 1].start_byte)
@@ -187,6 +192,6 @@ class PruneMixin:
             self.plan.remove(parts[idx - 1].end_byte, owner.end_byte)
 
     def _binding_dead(self, ident: Node, removed: RangeSet) -> bool:
-        binding = Binding(self.tree.root_node, ident.text.decode(), ident)
+        binding = Binding(self.tree.root_node, (ident.text or b"").decode(), ident)
         refs = self.scopes.references(binding)
         return bool(refs) and all(removed.covers(r.start_byte, r.end_byte) for r in refs)

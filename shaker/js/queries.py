@@ -13,8 +13,10 @@ from shaker.js.parse import language
 @cache
 def query(name: str) -> Query:
     """The compiled query ``grammars/javascript/<name>.scm``."""
-    text = resources.files("shaker.grammars").joinpath("javascript", f"{name}.scm").read_text()
-    return Query(language(), text)
+    scm = resources.files("shaker.grammars").joinpath("javascript").joinpath(f"{name}.scm")
+    # Annotated: tree-sitter's stub returns typing.Self, which mypy cannot see for 3.10.
+    compiled: Query = Query(language(), scm.read_text())
+    return compiled
 
 
 def captures(name: str, node: Node, start: int | None = None, end: int | None = None

@@ -108,17 +108,18 @@ def unparen(node: Node) -> Node:
 def string_value(node: Node) -> str | None:
     """The value of a string literal or substitution-free template, else None."""
     if node.type == "string":
-        raw = node.text.decode("utf-8", "replace")
+        raw = (node.text or b"").decode("utf-8", "replace")
         if "\\" not in raw:
             return raw[1:-1]
         try:  # JSON covers the common escapes; anything exotic is treated as unknown
-            return json.loads('"' + raw[1:-1].replace('"', '\\"').replace("\\'", "'") + '"')
+            value: str = json.loads('"' + raw[1:-1].replace('"', '\\"').replace("\\'", "'") + '"')
+            return value
         except ValueError:
             return None
     if node.type == "template_string":
         if any(c.type == "template_substitution" for c in node.children):
             return None
-        raw = node.text.decode("utf-8", "replace")
+        raw = (node.text or b"").decode("utf-8", "replace")
         return raw[1:-1] if "\\" not in raw else None
     return None
 
@@ -182,7 +183,7 @@ class Scanner:
             prop = node.child_by_field_name("property")
             if prop is None or prop.type != "property_identifier":
                 return None
-            return identifier_name(prop.text.decode())
+            return identifier_name((prop.text or b"").decode())
         index = node.child_by_field_name("index")
         return string_value(index) if index is not None else None
 
@@ -207,7 +208,7 @@ class Scanner:
                 value = element.child_by_field_name("value")
                 key_text = None
                 if key is not None:
-                    key_text = key.text.decode() if key.type == "property_identifier" \
+                    key_text = (key.text or b"").decode() if key.type == "property_identifier" \
                         else string_value(key)
                 if key_text != "hot" or value is None:
                     continue
@@ -233,7 +234,7 @@ class Scanner:
             self._alias_refs(binding)
 
     def _pattern_binding(self, ident: Node) -> Binding | None:
-        name = ident.text.decode()
+        name = (ident.text or b"").decode()
         for scope in self.scopes.scope_chain(ident):
             decl = self.scopes.lookup(scope, name)
             if decl is not None:
@@ -314,7 +315,7 @@ class Scanner:
                     ):
                         break
                     prop = parent.child_by_field_name("property")
-                    if prop is None or prop.text.decode() != part:
+                    if prop is None or (prop.text or b"").decode() != part:
                         break
                     node = parent
                 else:
@@ -340,7 +341,7 @@ class Scanner:
         ):
             return
         prop = member.child_by_field_name("property")
-        method = prop.text.decode() if prop is not None else ""
+        method = (prop.text or b"").decode() if prop is not None else ""
         if method == "decline":
             self.result.declines = True
             return

@@ -107,15 +107,15 @@ class Scopes:
             if t in ("function_expression", "function", "generator_function"):
                 name = scope.child_by_field_name("name")
                 if name is not None:
-                    out[name.text.decode()] = name
+                    out[(name.text or b"").decode()] = name
             params = scope.child_by_field_name("parameters")
             if params is not None:
                 for p in named(params):
                     for ident in pattern_names(p):
-                        out.setdefault(ident.text.decode(), ident)
+                        out.setdefault((ident.text or b"").decode(), ident)
             single = scope.child_by_field_name("parameter")
             if single is not None:
-                out[single.text.decode()] = single
+                out[(single.text or b"").decode()] = single
             body = scope.child_by_field_name("body")
             if body is not None and body.type == "statement_block":
                 self._collect_block(body, out)
@@ -133,16 +133,16 @@ class Scopes:
             kind = scope.child_by_field_name("kind")
             if left is not None and kind is not None and kind.type in ("let", "const"):
                 for ident in pattern_names(left):
-                    out.setdefault(ident.text.decode(), ident)
+                    out.setdefault((ident.text or b"").decode(), ident)
         elif t == "catch_clause":
             param = scope.child_by_field_name("parameter")
             if param is not None:
                 for ident in pattern_names(param):
-                    out.setdefault(ident.text.decode(), ident)
+                    out.setdefault((ident.text or b"").decode(), ident)
         elif t in ("class_declaration", "class"):
             name = scope.child_by_field_name("name")
             if name is not None:
-                out[name.text.decode()] = name
+                out[(name.text or b"").decode()] = name
         self._decls[scope.id] = out
         return out
 
@@ -155,7 +155,7 @@ class Scopes:
                 stmt = decl
             if stmt.type == "import_statement":
                 for ident in import_bindings(stmt):
-                    out.setdefault(ident.text.decode(), ident)
+                    out.setdefault((ident.text or b"").decode(), ident)
             elif stmt.type in _LEXICAL_DECLS:
                 self._collect_declaration(stmt, out)
 
@@ -166,11 +166,11 @@ class Scopes:
                     name = declarator.child_by_field_name("name")
                     if name is not None:
                         for ident in pattern_names(name):
-                            out.setdefault(ident.text.decode(), ident)
+                            out.setdefault((ident.text or b"").decode(), ident)
         else:
             name = decl.child_by_field_name("name")
             if name is not None:
-                out.setdefault(name.text.decode(), name)
+                out.setdefault((name.text or b"").decode(), name)
 
     def lookup(self, scope: Node, name: str) -> Node | None:
         """The identifier declaring ``name`` directly in ``scope``, if any.
@@ -217,7 +217,7 @@ class Scopes:
 
     def resolve(self, ident: Node) -> Binding | None:
         """The binding an identifier refers to, or None for a global."""
-        name = ident.text.decode()
+        name = (ident.text or b"").decode()
         for scope in self.scope_chain(ident):
             decl = self.lookup(scope, name)
             if decl is not None:
@@ -374,7 +374,7 @@ def is_declaration_site(node: Node) -> bool:
 
 
 def _in_declaration_pattern(node: Node) -> bool:
-    cur = node
+    cur: Node | None = node
     while cur is not None and cur.type in ("array_pattern", "object_pattern", "pair_pattern",
                                            "assignment_pattern", "object_assignment_pattern",
                                            "rest_pattern"):

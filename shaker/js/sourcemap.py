@@ -35,6 +35,8 @@ __all__ = [
 ]
 
 Segment = tuple[int, ...]
+# A JSON object, not a TypedDict: input maps are parsed from arbitrary JSON and may carry
+# keys beyond the spec's (x_google_ignoreList, debugId, ...).
 SourceMap = dict[str, Any]
 
 _B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"

@@ -33,7 +33,7 @@ def ends_without_semicolon(stmt: Node) -> bool:
     """
     t = stmt.type
     if t in ASI_STATEMENTS:
-        return not stmt.text.rstrip().endswith(b";")
+        return not (stmt.text or b"").rstrip().endswith(b";")
     if t == "if_statement":
         clause = stmt.child_by_field_name("alternative")
         body = else_body(clause) if clause is not None else stmt.child_by_field_name(

@@ -184,7 +184,8 @@ class Stripper(PruneMixin):
             chosen, dropped = (cons, alt) if test.truth else (alt, cons)
             self._replace_statement(stmt, chosen, effects, [d for d in (dropped,) if d])
         elif t == "while_statement":
-            self._replace_statement(stmt, None, effects, [stmt.child_by_field_name("body")])
+            body = stmt.child_by_field_name("body")
+            self._replace_statement(stmt, None, effects, [b for b in (body,) if b])
         elif t == "do_statement":
             body = stmt.child_by_field_name("body")
             if effects is not None or body is None or breaks_out(body):
@@ -200,8 +201,9 @@ class Stripper(PruneMixin):
         if init is not None and init.type == "variable_declaration":
             pieces.append((init.start_byte, init.end_byte))
         elif init is not None and init.type == "lexical_declaration":
-            if not all(is_pure(d.child_by_field_name("value")) for d in named(init)
-                       if d.type == "variable_declarator" and d.child_by_field_name("value")):
+            values = [d.child_by_field_name("value") for d in named(init)
+                      if d.type == "variable_declarator"]
+            if not all(is_pure(v) for v in values if v is not None):
                 pieces += ["{ ", (init.start_byte, init.end_byte), " }"]
         elif init is not None and init.type not in ("empty_statement", ";"):
             pieces += [(init.start_byte, init.end_byte), ";"]
@@ -294,10 +296,10 @@ class Stripper(PruneMixin):
             if parent is not None and parent.type == "else_clause":
                 owner = parent.parent
                 cons = owner.child_by_field_name("consequence") if owner is not None else None
-                if cons is not None:
+                if cons is not None and owner is not None:
                     top = owner
                     while top.parent is not None and top.parent.type == "else_clause" and (
-                        top.id not in self._promoted
+                        top.parent.parent is not None and top.id not in self._promoted
                     ):
                         top = top.parent.parent
                     indent = self._stmt_indent(top)
@@ -368,7 +370,7 @@ class Stripper(PruneMixin):
             owner = node if node.type in FUNCTION_TYPES else hoist_target(node)
             scope = owner if owner is not None else self.tree.root_node
             for ident in var_names(node, owner):
-                text = ident.text.decode()
+                text = (ident.text or b"").decode()
                 if text not in seen:
                     seen.add(text)
                     names.append((text, scope))
@@ -433,6 +435,7 @@ class Stripper(PruneMixin):
             if not ends_without_semicolon(last) or removed.covers(last.start_byte,
                                                                    last.end_byte):
                 continue
+            assert stmt.parent is not None  # an unwrapped `if` in a statement list
             siblings = [c for c in named(stmt.parent) if c.type != "comment"]
             after = next((s for s in siblings[siblings.index(stmt) + 1:]
                           if not removed.covers(s.start_byte, s.end_byte)), None)

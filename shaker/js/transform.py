@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from shaker.diagnostics import Diagnostic, Severity
 from shaker.js.edits import EditBuffer
@@ -13,6 +15,9 @@ from shaker.js.scope import Scopes
 from shaker.js.values import parse_constant
 from shaker.options import TransformOptions
 from shaker.source import Source
+
+if TYPE_CHECKING:
+    from shaker.js.sourcemap import SourceMap
 
 # Byte prefilter, not JavaScript analysis: `import.meta` is the keyword `import`, then `.`,
 # then `meta`, with only whitespace or comments between them.  The spec forbids escapes in
@@ -57,14 +62,14 @@ class TransformResult:
     """The transformed code and everything learned on the way."""
 
     code: str
-    map: dict | None = None
+    map: SourceMap | None = None
     diagnostics: list[Diagnostic] = field(default_factory=list)
     changed: bool = False
     hot: HotInfo = HotInfo()
     imports: tuple[ImportRecord, ...] = ()
 
 
-def may_reference(code: bytes, define: dict | None = None) -> bool:
+def may_reference(code: bytes, define: Mapping[str, str] | None = None) -> bool:
     """Whether ``code`` can possibly reference ``import.meta`` or a define key."""
     if b"meta" in code and _MAY_HAVE_IMPORT_META.search(code):
         return True
@@ -175,12 +180,12 @@ def _unchanged(source: Source, options: TransformOptions) -> TransformResult:
 
 
 def _map(buffer: EditBuffer, source: Source, options: TransformOptions,
-         input_map: object = None) -> dict | None:
+         input_map: Mapping[str, object] | None = None) -> SourceMap | None:
     if not options.sourcemap:
         return None
     from shaker.js.sourcemap import compose
 
     generated = buffer.generate_map(source=source.filename, source_content=source.text)
     if input_map is not None:
-        return compose(generated, dict(input_map))  # type: ignore[call-overload]
+        return compose(generated, dict(input_map))
     return generated
