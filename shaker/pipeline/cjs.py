@@ -51,10 +51,14 @@ from shaker.source import Source
 
 
 class _Options(Protocol):
-    root: Path
-    base: str
-    env: Mapping[str, object]
-    mode: str
+    @property
+    def root(self) -> Path: ...
+    @property
+    def base(self) -> str: ...
+    @property
+    def env(self) -> Mapping[str, object]: ...
+    @property
+    def mode(self) -> str: ...
 
 
 class Pipeline(Protocol):

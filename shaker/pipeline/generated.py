@@ -38,7 +38,7 @@ _RESERVED = frozenset((
 @cache
 def template(name: str, package: str = "shaker.pipeline") -> str:
     """A template's code, without its leading comment (written for maintainers, not users)."""
-    text = resources.files(package).joinpath("templates", name).read_text("utf-8")
+    text = resources.files(package).joinpath("templates").joinpath(name).read_text("utf-8")
     lines = text.splitlines(keepends=True)
     while lines and lines[0].startswith("//"):
         lines.pop(0)

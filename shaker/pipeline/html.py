@@ -26,8 +26,9 @@ from typing import Literal, NamedTuple
 RefKind = Literal["module-script", "inline-module", "stylesheet", "modulepreload", "asset"]
 
 # The stdlib tokenizer's own patterns, so value ranges match what it parsed.
-_TAG_NAME = html.parser.tagfind_tolerant
-_ATTRIBUTE = html.parser.attrfind_tolerant
+# (undocumented module attributes, absent from typeshed's stub)
+_TAG_NAME = html.parser.tagfind_tolerant  # type: ignore[attr-defined]
+_ATTRIBUTE = html.parser.attrfind_tolerant  # type: ignore[attr-defined]
 _JS_TYPES = ("", "module")
 # Attributes that name a file the page loads: (tag, attribute).
 _ASSET_ATTRIBUTES = frozenset({
@@ -118,13 +119,13 @@ class _Collector(html.parser.HTMLParser):
         elif tag == "script":
             kind = values.get("type", "").strip().lower()
             if kind == "module":
-                ranges = self._attribute_ranges(start, raw)
-                if "src" in ranges:
-                    self._add("module-script", ranges["src"])
+                script = self._attribute_ranges(start, raw)
+                if "src" in script:
+                    self._add("module-script", script["src"])
                 else:
                     self._script = (end, *self._position(end), start)
             return
-        ranges = None
+        ranges: dict[str, tuple[int, int, str]] | None = None
         if tag == "link":
             rel = {r.lower() for r in values.get("rel", "").split()}
             ranges = self._attribute_ranges(start, raw)

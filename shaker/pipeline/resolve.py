@@ -125,7 +125,8 @@ def match_exports(exports: Any, subpath: str, conditions: Sequence[str]) -> str 
         exports = {".": exports}  # sugar: a string, an array or a bare conditions object
     try:
         if subpath in exports and "*" not in subpath:
-            return _conditional(exports[subpath], conditions)
+            found = _conditional(exports[subpath], conditions)
+            return found if isinstance(found, str) else None
         # Node's PATTERN_KEY_COMPARE: the longest prefix before `*` wins, then the longest key.
         best: tuple[int, int, str, str] | None = None
         for key in exports:
