@@ -16,12 +16,18 @@ import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from shaker.js.edits import EditBuffer
-from shaker.pipeline.html import HtmlPage, HtmlRef, apply_edits, head_insertion_point, quote_attribute
 from shaker.build.manifest import Chunk
 from shaker.build.naming import content_hash, output_name, strongly_connected
 from shaker.build.nodes import JS_ROLES, Node, Output
 from shaker.build.shake import Shaken
+from shaker.js.edits import EditBuffer
+from shaker.pipeline.html import (
+    HtmlPage,
+    HtmlRef,
+    apply_edits,
+    head_insertion_point,
+    quote_attribute,
+)
 
 _STATIC = frozenset({"static", "reexport"})
 

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, Literal, NamedTuple
 
-from shaker.diagnostics import Diagnostic, render_rich, render_short
 from shaker.build.naming import Tokens, safe_stem
+from shaker.diagnostics import Diagnostic, render_rich, render_short
 from shaker.source import Source
 
 Role = Literal["js", "inline", "json", "css", "style", "asset", "url", "raw"]

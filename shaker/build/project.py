@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import NamedTuple
 
 from shaker.build.crawl import crawl
-from shaker.diagnostics import Diagnostic, Severity
 from shaker.build.emit import (
     Page,
     add_source_maps,
@@ -33,13 +32,14 @@ from shaker.build.emit import (
     manifest_chunks,
     rewrite_page,
 )
-from shaker.errors import ShakerError
-from shaker.pipeline.html import parse_html
 from shaker.build.manifest import build_manifest, to_json
 from shaker.build.nodes import CrawlSettings, Inline, Node, Problem, display_name
 from shaker.build.outdir import Staging, write_file
-from shaker.pipeline.resolve import ResolveError, Resolver, is_url
 from shaker.build.shake import shake
+from shaker.diagnostics import Diagnostic, Severity
+from shaker.errors import ShakerError
+from shaker.pipeline.html import parse_html
+from shaker.pipeline.resolve import ResolveError, Resolver, is_url
 from shaker.source import Source
 
 DEFAULT_ENTRIES = ("index.html",)

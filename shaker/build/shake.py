@@ -21,9 +21,9 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from shaker.js.effects import ImportStatement, has_top_level_effects, import_statements
-from shaker.errors import ShakerSyntaxError
 from shaker.build.nodes import Node, Output
+from shaker.errors import ShakerSyntaxError
+from shaker.js.effects import ImportStatement, has_top_level_effects, import_statements
 from shaker.js.parse import parse
 from shaker.source import Source
 

@@ -15,12 +15,12 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from shaker.build.outdir import Staging, write_file
 from shaker.diagnostics import Diagnostic
 from shaker.errors import ShakerSyntaxError
-from shaker.options import TransformOptions
-from shaker.build.outdir import Staging, write_file
-from shaker.source import Source
 from shaker.js.transform import may_reference, transform_source
+from shaker.options import TransformOptions
+from shaker.source import Source
 
 JS_SUFFIXES = (".js", ".mjs", ".jsx")
 # Directories never worth descending into when mirroring a tree.
