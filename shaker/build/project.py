@@ -36,6 +36,7 @@ from shaker.build.manifest import build_manifest, to_json
 from shaker.build.nodes import CrawlSettings, Inline, Node, Problem, display_name
 from shaker.build.outdir import Staging, write_file
 from shaker.build.shake import shake
+from shaker.config import resolve_base
 from shaker.diagnostics import Diagnostic, Severity
 from shaker.errors import ShakerError
 from shaker.pipeline.html import parse_html
@@ -64,8 +65,7 @@ class BuildOptions:
     workers: int | None = None
 
     def __post_init__(self) -> None:
-        if not (self.base.startswith("/") and self.base.endswith("/")):
-            raise ValueError(f"base must start and end with '/': {self.base!r}")
+        object.__setattr__(self, "base", resolve_base(self.base))  # the one rule, in config
 
 
 class OutputFile(NamedTuple):
