@@ -187,3 +187,16 @@ def test_base_follows_the_one_rule() -> None:
     assert relative.stdout == 'console.log("./")\n'
     bad = _run("transform", "-", "--base", "../x", input=code)
     assert bad.exit_code == 2 and "invalid base" in bad.stderr
+
+
+def test_transform_does_not_import_the_servers() -> None:
+    """One module per command, loaded lazily: build tools calling ``shaker transform`` do
+    not pay for aiohttp, watchfiles or the dev server."""
+    code = ("import sys\nfrom shaker.cli import main\ntry:\n    main(['transform', '-'])\n"
+            "except SystemExit:\n    pass\n"
+            "heavy = [m for m in ('aiohttp', 'watchfiles', 'shaker.dev', 'shaker.preview',"
+            " 'shaker.cli.dev', 'shaker.cli.build') if m in sys.modules]\n"
+            "print(heavy, file=sys.stderr)\n")
+    proc = subprocess.run([sys.executable, "-c", code], input=HOT, capture_output=True,
+                          text=True, timeout=60)
+    assert proc.stdout == "run()\n" and proc.stderr.strip() == "[]"
