@@ -16,6 +16,8 @@ server runs; CLI flags are applied with ``dataclasses.replace``.
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
+import re
 import sys
 import traceback
 import types
@@ -23,6 +25,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 
 from shaker.plugin import Plugin
 
@@ -38,24 +41,138 @@ DEFAULT_FS_DENY: tuple[str, ...] = (
     "*.pfx",
     ".npmrc",
     ".git/**",
+    CONFIG_FILENAME,
 )
 """Glob patterns never served (matched case-insensitively; a pattern without ``/`` matches a
-path segment at any depth). Deny beats allow."""
+path segment at any depth). Deny beats allow. ``shaker.config.py`` is on it because it is
+Python that may hold secrets (proxy tokens, API keys) and is never meant for the browser;
+``ServerConfig`` keeps it denied even when ``fs_deny`` is replaced."""
+
+STAGING_MARK = ".shaker-"
+"""Output directories are written as ``.<name>.shaker-*`` beside ``<name>`` and then renamed
+into place (``shaker.build.outdir.Staging``); the dev server's watcher recognises the pattern
+(:func:`staged_outdir`), so a build inside a watched root reloads no page."""
 
 DEFAULT_MAX_MESSAGE_BYTES = 1024 * 1024
 
 
 class ConfigError(Exception):
-    """A config file that cannot be used; ``details`` holds the formatted traceback."""
+    """A config file that cannot be used; ``details`` holds the formatted traceback and
+    ``line`` the line of the config file where it failed, when the failure is in that file."""
 
-    def __init__(self, message: str, details: str = "", path: Path | None = None) -> None:
+    def __init__(self, message: str, details: str = "", path: Path | None = None,
+                 line: int | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.details = details
         self.path = path
+        self.line = line
 
     def __str__(self) -> str:
         return f"{self.message}\n{self.details}".rstrip()
+
+
+_EXTERNAL_URL = re.compile(r"^(?:[a-z][a-z0-9+.-]*:)?//", re.IGNORECASE)
+_URL_SAFE = "/%:@!$&'()*+,;=~"
+
+
+def resolve_base(base: str, *, build: bool = True) -> str:
+    """The one rule for ``base`` (``--base`` and ``Config.base``), Vite's ``resolveBaseUrl``.
+
+    A path gets its leading and trailing ``/`` (``app`` and ``/app`` are ``/app/``), is
+    resolved like a URL path (``/a/../b`` is ``/b/``; query and fragment dropped, spaces
+    encoded). ``''`` and ``./`` ask for a relative base: kept as ``./`` for a build, ``/``
+    when serving (Vite ignores it in dev). A full URL (``https://cdn.example/x/``, or
+    ``//cdn.example/x/``) is kept for a build (only its path is normalised) and reduced to
+    its path when serving, where the origin is the dev server's own. Any other relative value
+    (``../x``, ``.app``) is refused: Vite warns and falls back to ``/``, which silently breaks
+    every URL the build writes, so shaker says so instead.
+
+    >>> [resolve_base(b) for b in ("app", "/app", "/app/", "", "./", "https://cdn.example/x")]
+    ['/app/', '/app/', '/app/', './', './', 'https://cdn.example/x/']
+    >>> [resolve_base(b, build=False) for b in ("", "./", "https://cdn.example/x/", "/a b")]
+    ['/', '/', '/x/', '/a%20b/']
+    """
+    if not isinstance(base, str):
+        raise TypeError(f"base must be a string, not {type(base).__name__}")
+    if base in ("", "./"):
+        return "./" if build else "/"
+    if base.startswith("."):
+        raise ValueError(f"invalid base {base!r}: it can only be an absolute path ('/app/'), "
+                         "a full URL, './' or ''")
+    if re.search(r"[\x00-\x1f\x7f\\]", base):
+        raise ValueError(f"invalid base {base!r}: control characters and backslashes are not "
+                         "allowed")
+    if _EXTERNAL_URL.match(base):
+        parts = urlsplit(base if "://" in base else "http:" + base)
+        if not parts.hostname:
+            raise ValueError(f"invalid base {base!r}: a full URL needs a host name")
+        path = _url_path(parts.path)
+        if not build:
+            return path
+        if base.startswith("//"):
+            return "//" + parts.netloc + path
+        return urlunsplit((parts.scheme, parts.netloc, path, "", ""))
+    return _url_path(urlsplit(urljoin("http://base.invalid/", base)).path)
+
+
+def _url_path(path: str) -> str:
+    """``path`` with dot segments resolved, percent-encoded, starting and ending with ``/``."""
+    path = urlsplit(urljoin("http://base.invalid/", path or "/")).path
+    path = quote(path, safe=_URL_SAFE)
+    path = path if path.startswith("/") else "/" + path
+    return path if path.endswith("/") else path + "/"
+
+
+_LABEL = re.compile(r"^(?!-)[A-Za-z0-9_-]{1,63}(?<!-)$")
+
+
+def check_host(host: str) -> str:
+    """The address to listen on, checked before any socket is opened (``server.host``).
+
+    An IP address (``[::1]`` loses its brackets), ``''``/``0.0.0.0``/``::`` for every
+    interface, or a host name. A name whose last label is all digits must be an IPv4
+    address, as in a browser's URL parser: ``999.1.1.1`` is refused here instead of failing
+    in a DNS lookup; names are still resolved when the server binds.
+
+    >>> [check_host(h) for h in ("localhost", "[::1]", "0.0.0.0", "my-box.local")]
+    ['localhost', '::1', '0.0.0.0', 'my-box.local']
+    >>> check_host("999.1.1.1")
+    Traceback (most recent call last):
+    ...
+    ValueError: invalid host '999.1.1.1': not an IP address (each number must be 0-255)
+    """
+    if not isinstance(host, str):
+        raise TypeError(f"host must be a string, not {type(host).__name__}")
+    if host == "":
+        return host
+    name = host[1:-1] if host.startswith("[") and host.endswith("]") else host
+    try:
+        return str(ipaddress.ip_address(name))
+    except ValueError:
+        pass
+    if ":" in name:
+        raise ValueError(f"invalid host {host!r}: not an IPv6 address")
+    labels = name[:-1].split(".") if name.endswith(".") else name.split(".")
+    if labels[-1].isdigit():
+        raise ValueError(f"invalid host {host!r}: not an IP address (each number must be 0-255)")
+    if len(name) > 253 or not all(_LABEL.match(label) for label in labels):
+        raise ValueError(f"invalid host {host!r}: a host name has letters, digits, '-' and '_' "
+                         "between dots")
+    return host
+
+
+def staged_outdir(name: str) -> str | None:
+    """The output directory a staging directory (``.<name>.shaker-*``) will become, if ``name``
+    is one; None otherwise.
+
+    >>> staged_outdir(".dist.shaker-x1y2"), staged_outdir(".out.shaker-old-42"), staged_outdir("a")
+    ('dist', 'out', None)
+    """
+    if not name.startswith(".") or STAGING_MARK not in name[1:]:
+        return None
+    outdir = name[1:name.rindex(STAGING_MARK)]
+    return outdir or None
 
 
 def _set(obj: object, name: str, value: Any) -> None:
@@ -153,9 +270,12 @@ class ServerConfig:
                 _set(self, "allowed_hosts", (self.allowed_hosts,))
             else:
                 _set(self, "allowed_hosts", tuple(self.allowed_hosts))
+        _set(self, "host", check_host(self.host))
         for name in ("fs_allow", "fs_deny"):
             value = getattr(self, name)
             _set(self, name, (value,) if isinstance(value, str) else tuple(value))
+        if CONFIG_FILENAME not in self.fs_deny:  # replacing the defaults must not expose it
+            _set(self, "fs_deny", (*self.fs_deny, CONFIG_FILENAME))
         _set(self, "hmr", _coerce(HmrConfig, self.hmr, "server.hmr"))
         _set(self, "watch", _coerce(WatchConfig, self.watch, "server.watch"))
 
@@ -176,7 +296,12 @@ class BuildConfig:
 
 @dataclass(frozen=True)
 class Config:
-    """Everything ``shaker.config.py`` can set."""
+    """Everything ``shaker.config.py`` can set.
+
+    ``base`` goes through :func:`resolve_base` (``"app"`` becomes ``"/app/"``) and keeps the
+    build's reading: ``"./"`` and full URLs stay; the dev server and preview serve
+    ``resolve_base(base, build=False)``.
+    """
 
     plugins: tuple[Plugin, ...] = ()
     server: ServerConfig = field(default_factory=ServerConfig)
@@ -193,14 +318,26 @@ class Config:
         _set(self, "server", _coerce(ServerConfig, self.server, "server"))
         _set(self, "build", _coerce(BuildConfig, self.build, "build"))
         _set(self, "define", types.MappingProxyType(dict(self.define)))
-        if not (self.base.startswith("/") and self.base.endswith("/")):
-            raise ValueError(f"base must start and end with '/': {self.base!r}")
+        _set(self, "base", resolve_base(self.base))
 
 
 def find_config(root: Path) -> Path | None:
     """The config file shaker picks up in ``root``, if there is one."""
     candidate = root / CONFIG_FILENAME
     return candidate if candidate.is_file() else None
+
+
+def _line_in(path: Path, exc: BaseException, tb: types.TracebackType | None) -> int | None:
+    """The line of ``path`` where loading it failed: the innermost frame in that file, or the
+    position of a syntax error in it."""
+    if isinstance(exc, SyntaxError) and exc.filename == str(path) and exc.lineno:
+        return exc.lineno
+    line = None
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == str(path):
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line
 
 
 def load_config(path: Path) -> Config:
@@ -229,7 +366,11 @@ def load_config(path: Path) -> Config:
         while tb is not None and tb.tb_frame.f_code.co_filename == __file__:
             tb = tb.tb_next  # drop shaker's own frames: the user wants their lines
         details = "".join(traceback.TracebackException(type(exc), exc, tb).format())
-        raise ConfigError(f"failed to load config file {path}", details, path) from exc
+        line = _line_in(path, exc, tb)
+        where = f"{path}:{line}" if line else str(path)
+        summary = "".join(traceback.format_exception_only(type(exc), exc)[-1:]).strip()
+        raise ConfigError(f"failed to load config file {where}: {summary}", details, path,
+                          line) from exc
     finally:
         if sys.path and sys.path[0] == directory:
             del sys.path[0]

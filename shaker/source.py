@@ -154,5 +154,10 @@ class Source:
 
     @cached_property
     def text(self) -> str:
-        """The code decoded as UTF-8; invalid bytes become U+FFFD rather than failing."""
+        """The code decoded as UTF-8; invalid bytes become U+FFFD rather than failing.
+
+        Where replacing would corrupt output (writing a transformed file), check first with
+        ``shaker.errors.require_utf8``: it raises ``SourceDecodeError`` with the offset of
+        the first invalid byte (defined there, above this module's layer).
+        """
         return self.code.decode("utf-8", "replace")

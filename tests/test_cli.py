@@ -117,3 +117,86 @@ def test_python_dash_m_shaker() -> None:
     proc = subprocess.run([sys.executable, "-m", "shaker", "transform", "-"], input=HOT,
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0 and proc.stdout == "run()\n"
+
+
+def test_a_missing_input_is_a_usage_error_exit_2(tmp_path: Path) -> None:
+    result = _run("transform", str(tmp_path / "nope.js"))
+    assert result.exit_code == 2
+    assert "does not exist" in result.stderr and "Traceback" not in result.output
+
+
+NOT_UTF8 = b"let a = 'caf\xe9';\nif (import.meta.hot) import.meta.hot.accept()\n"  # Latin-1 é
+
+
+def test_a_file_that_is_not_utf8_is_refused_with_its_byte_offset(tmp_path: Path) -> None:
+    src = tmp_path / "bad.js"
+    src.write_bytes(NOT_UTF8)
+    out = tmp_path / "out.js"
+    for args in (["-o", str(out)], ["-o", str(out), "--sourcemap", "external"], []):
+        result = _run("transform", str(src), *args)
+        assert result.exit_code == 1
+        assert result.stderr == f"{src}:1:13: error: not UTF-8: invalid byte 0xe9 at offset 12 " \
+                                "[not-utf8]\n"
+        assert result.stdout == ""
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.js"]  # nothing written
+
+
+def test_stdin_that_is_not_utf8_is_refused() -> None:
+    result = CliRunner().invoke(main, ["transform", "-"], input=b"\xff\xfe")
+    assert result.exit_code == 1
+    assert "<stdin>:1:1: error: not UTF-8: invalid byte 0xff at offset 0" in result.stderr
+
+
+def test_a_tree_with_a_file_that_is_not_utf8_leaves_out_unchanged(tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "main.js").write_text(HOT)
+    out = tmp_path / "out"
+    assert _run("transform", str(src), "-o", str(out)).exit_code == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    (src / "main.js").write_text(HOT + "more()\n")
+    (src / "plain.js").write_bytes(b"export const s = '\xff';\n")  # copied as is, but refused
+    result = _run("transform", str(src), "-o", str(out))
+    assert result.exit_code == 1
+    assert f"{src / 'plain.js'}:1:19: error: not UTF-8: invalid byte 0xff at offset 18" \
+        in result.stderr
+    assert "left unchanged" in result.stderr
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "src"]
+
+
+def test_errors_found_by_worker_processes_are_reported(tmp_path: Path) -> None:
+    """Errors come back from worker processes pickled: both kinds must survive the trip."""
+    src = tmp_path / "src"
+    src.mkdir()
+    for i in range(40):  # enough files for several workers
+        (src / f"m{i}.js").write_text(HOT)
+    (src / "bad.js").write_text(BAD)
+    (src / "latin.js").write_bytes(NOT_UTF8)
+    result = _run("transform", str(src), "-o", str(tmp_path / "out"), "-j", "3")
+    assert result.exit_code == 1, result.output
+    assert f"{src / 'bad.js'}:2:" in result.stderr
+    assert "invalid byte 0xe9 at offset 12" in result.stderr
+    assert "2 errors" in result.stderr and not (tmp_path / "out").exists()
+
+
+def test_base_follows_the_one_rule() -> None:
+    code = "console.log(import.meta.env.BASE_URL)\n"
+    assert _run("transform", "-", "--base", "app", input=code).stdout == 'console.log("/app/")\n'
+    relative = _run("transform", "-", "--base", "./", input=code)
+    assert relative.stdout == 'console.log("./")\n'
+    bad = _run("transform", "-", "--base", "../x", input=code)
+    assert bad.exit_code == 2 and "invalid base" in bad.stderr
+
+
+def test_transform_does_not_import_the_servers() -> None:
+    """One module per command, loaded lazily: build tools calling ``shaker transform`` do
+    not pay for aiohttp, watchfiles or the dev server."""
+    code = ("import sys\nfrom shaker.cli import main\ntry:\n    main(['transform', '-'])\n"
+            "except SystemExit:\n    pass\n"
+            "heavy = [m for m in ('aiohttp', 'watchfiles', 'shaker.dev', 'shaker.preview',"
+            " 'shaker.cli.dev', 'shaker.cli.build') if m in sys.modules]\n"
+            "print(heavy, file=sys.stderr)\n")
+    proc = subprocess.run([sys.executable, "-c", code], input=HOT, capture_output=True,
+                          text=True, timeout=60)
+    assert proc.stdout == "run()\n" and proc.stderr.strip() == "[]"

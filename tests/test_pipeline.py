@@ -96,7 +96,7 @@ def test_errors_are_located_and_name_every_missing_import(tmp_path: Path) -> Non
     with pytest.raises(ModuleError, match=r"Failed to parse JSON file") as info:
         pipeline.json(pipeline.load(str(tmp_path / "bad.json")), "bad.json")
     assert (info.value.diagnostic.line, info.value.diagnostic.column) == (1, 7)
-    with pytest.raises(ModuleError, match=r"invalid UTF-8: byte 0xe9 at offset 6") as info:
+    with pytest.raises(ModuleError, match=r"not UTF-8: invalid byte 0xe9 at offset 6") as info:
         pipeline.load(str(tmp_path / "latin1.js"))
     assert (info.value.diagnostic.line, info.value.diagnostic.column) == (1, 7)
 
@@ -147,7 +147,8 @@ def test_build_reports_undecodable_source_with_its_byte_offset(tmp_path: Path) -
                      "main.js": b"export const s = '\xff';\n"})
     with pytest.raises(BuildError) as info:
         build(tmp_path, BuildOptions(outdir="dist"))
-    assert "main.js:1:19: error: invalid UTF-8: byte 0xff at offset 18" in str(info.value.render())
+    rendered = info.value.render()
+    assert "main.js:1:19: error: not UTF-8: invalid byte 0xff at offset 18" in rendered
     assert not (tmp_path / "dist").exists()
 
 
@@ -199,7 +200,7 @@ async def test_dev_reports_undecodable_source_and_invalid_json_without_a_traceba
         response = await h.get("/bad.js")
         assert response.status == 500
         body = await response.text()
-        assert "invalid UTF-8: byte 0xff at offset 18" in body
+        assert "not UTF-8: invalid byte 0xff at offset 18" in body
         assert "Traceback" not in body
         assert (await h.get("/bad.json?import")).status == 500
 

@@ -64,7 +64,7 @@ def test_lists_become_tuples() -> None:
     server = ServerConfig(allowed_hosts=["a.test"], fs_allow=["../lib"], fs_deny=["*.secret"])
     assert server.allowed_hosts == ("a.test",)
     assert server.fs_allow == ("../lib",)
-    assert server.fs_deny == ("*.secret",)
+    assert server.fs_deny == ("*.secret", "shaker.config.py")  # never served, even then
     assert ServerConfig(allowed_hosts=True).allowed_hosts is True
 
 
@@ -74,7 +74,9 @@ def test_lists_become_tuples() -> None:
         (lambda: Config(server={"prot": 1}), "unknown option"),
         (lambda: Config(server=5), "must be a ServerConfig"),
         (lambda: Config(plugins=[object()]), "shaker.Plugin"),
-        (lambda: Config(base="app"), "base must start and end"),
+        (lambda: Config(base="../app"), "invalid base"),
+        (lambda: ServerConfig(host="a b"), "invalid host"),
+        (lambda: ServerConfig(host="999.1.1.1"), "not an IP address"),
         (lambda: ServerConfig(port=70000), "port out of range"),
         (lambda: HmrConfig(protocol="http"), "hmr.protocol"),
         (lambda: HmrConfig(path="ws"), "hmr.path"),

@@ -170,7 +170,14 @@ def static_closure(outputs: Mapping[Node, Output], starts: Iterable[Node],
 
 def rewrite_page(page: Page, outputs: Mapping[Node, Output], emitted: Emitted,
                  shaken: Shaken, base: str) -> str:
-    """The page with hashed references, stylesheet links and module preloads."""
+    """The page with hashed references, stylesheet links and module preloads.
+
+    A relative ``base`` (``./``, see ``shaker.config.resolve_base``) becomes the way from this
+    page's directory back to the output root, as in Vite: ``../`` for ``sub/index.html``.
+    """
+    if base == "./":
+        depth = page.out.count("/")
+        base = "../" * depth if depth else "./"
     edits: list[tuple[int, int, str]] = []
     starts: list[Node] = []
     linked: set[Node] = set()

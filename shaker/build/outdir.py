@@ -3,6 +3,10 @@
 ``shaker transform DIR -o OUT`` and ``shaker build`` both promise that a failure leaves the
 previous output exactly as it was.  Both write into a staging directory next to the target
 (same file system, so the swap is two renames) and call :meth:`Staging.commit` at the end.
+
+Staging names follow one pattern, ``.<target>.shaker-*`` (``shaker.config.STAGING_MARK``),
+for the new tree and for the old one being deleted: the dev server's watcher knows it, so a
+build into a watched root reloads no page, whatever output directory it was given.
 """
 
 from __future__ import annotations
@@ -12,6 +16,8 @@ import shutil
 import tempfile
 from pathlib import Path
 from types import TracebackType
+
+from shaker.config import STAGING_MARK
 
 
 def write_file(name: str, data: bytes, *, dir_fd: int | None = None, mode: int = 0o666
@@ -45,7 +51,8 @@ class Staging:
     def __init__(self, target: Path) -> None:
         self.target = target
         target.parent.mkdir(parents=True, exist_ok=True)
-        self.path = Path(tempfile.mkdtemp(prefix=f".{target.name}.shaker-", dir=target.parent))
+        self.prefix = f".{target.name}{STAGING_MARK}"
+        self.path = Path(tempfile.mkdtemp(prefix=self.prefix, dir=target.parent))
         umask = os.umask(0)
         os.umask(umask)
         self.path.chmod(0o777 & ~umask)  # mkdtemp makes 0700; output should look ordinary
@@ -63,7 +70,7 @@ class Staging:
         """Replace ``target`` by the staged tree; the old tree is deleted afterwards."""
         target = self.target
         if target.exists():
-            old = target.with_name(f".{target.name}.shaker-old-{os.getpid()}")
+            old = target.with_name(f"{self.prefix}old-{os.getpid()}")
             target.rename(old)
             self.path.rename(target)
             shutil.rmtree(old, ignore_errors=True)

@@ -37,6 +37,7 @@ from shaker.build.manifest import build_manifest, to_json
 from shaker.build.nodes import Inline, Node, Problem
 from shaker.build.outdir import Staging, write_file
 from shaker.build.shake import shake
+from shaker.config import resolve_base
 from shaker.diagnostics import Diagnostic, Severity
 from shaker.errors import ShakerError
 from shaker.pipeline.env import load_env
@@ -71,8 +72,7 @@ class BuildOptions:
     """Python plugins: their ``resolve_id``/``load``/``transform`` hooks run as in dev."""
 
     def __post_init__(self) -> None:
-        if not (self.base.startswith("/") and self.base.endswith("/")):
-            raise ValueError(f"base must start and end with '/': {self.base!r}")
+        object.__setattr__(self, "base", resolve_base(self.base))  # the one rule, in config
 
 
 class OutputFile(NamedTuple):

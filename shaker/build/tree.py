@@ -3,7 +3,8 @@
 The I/O shell around :func:`shaker.transform` for ``shaker transform DIR -o OUT``.  Work is
 split into chunks of files; each worker reads, pre-filters, transforms or copies, and
 writes into a temporary directory beside OUT.  Only when every file succeeded is the
-temporary directory swapped in, so a syntax error leaves OUT exactly as it was.
+temporary directory swapped in, so a syntax error, or a JavaScript file that is not UTF-8
+(:class:`shaker.errors.SourceDecodeError`), leaves OUT exactly as it was.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from pathlib import Path
 
 from shaker.build.outdir import Staging, write_file
 from shaker.diagnostics import Diagnostic
-from shaker.errors import ShakerSyntaxError
+from shaker.errors import ShakerSyntaxError, require_utf8
 from shaker.js.transform import may_reference, transform_source
 from shaker.options import TransformOptions
 from shaker.source import Source
@@ -141,11 +142,16 @@ def _process_chunk(src_root: str, out_root: str, paths: list[str], options: Tran
             finally:
                 os.close(fd)
             out_fd = out_dirs.fd(rel_dir)
+            path = os.path.join(src_root, rel)
+            try:
+                require_utf8(Source(path, data))  # even a file copied as is: as for one file
+            except ShakerSyntaxError as exc:
+                outcomes.append(FileOutcome(rel, error=exc))
+                continue
             if not options.sourcemap and not may_reference(data, define):
                 write_file(name, data, dir_fd=out_fd)
                 continue
             outcome = FileOutcome(rel)
-            path = os.path.join(src_root, rel)
             try:
                 result = transform_source(Source(path, data), replace(options, filename=path))
             except ShakerSyntaxError as exc:
@@ -201,9 +207,6 @@ def _chunks(paths: list[str], sizes: list[int], n: int) -> list[list[str]]:
         runs[-1].append(path)
         load += size + 4096
     return [r for r in runs if r]
-
-
-
 
 
 def transform_tree(src: Path, out: Path, options: TransformOptions, *,

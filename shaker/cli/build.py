@@ -1,8 +1,9 @@
-"""``shaker build`` and ``shaker preview``: the click commands (registered by ``shaker.cli``).
+"""``shaker build``: the click command around :func:`shaker.build.build`.
 
-The shell around :func:`shaker.build.build` and :class:`shaker.preview.PreviewServer`: load
-the config (flags win over it), print Vite's kind of report (each file with its size and
-gzip size, totals, time) or the located errors with code frames, and choose the exit code.
+Loads the config through the one loader (flags win over it), prints Vite's kind of report
+(each file with its size and gzip size, totals, time) or the located errors with code frames,
+and chooses the exit code: 1 when the build fails (the previous output is left as it was),
+2 for usage errors.
 """
 
 from __future__ import annotations
@@ -10,27 +11,14 @@ from __future__ import annotations
 import sys
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
 from shaker.build.project import BuildError, BuildOptions, BuildResult, OutputFile, build
-from shaker.config import Config, ConfigError, find_config, load_config
+from shaker.cli.config import load_project_config, parse_base
 from shaker.diagnostics import render_short
 
-if TYPE_CHECKING:
-    from shaker.preview import PreviewServer
-
 MAX_LISTED = 25  # beyond this many files, list the largest and sum up the rest
-
-
-def _config(root: Path, config_file: Path | None) -> Config:
-    path = config_file or find_config(root)
-    try:
-        return load_config(path) if path else Config()
-    except ConfigError as exc:
-        click.echo(f"error: {exc.message}\n{exc.details}".rstrip(), err=True)
-        sys.exit(1)
 
 
 def _kb(size: int) -> str:
@@ -78,7 +66,8 @@ def render_report(result: BuildResult, outdir_label: str) -> str:
                                                      path_type=Path))
 @click.option("--outdir", default=None, help="Output directory, relative to ROOT "
               "[default: dist, or build.outdir from the config].")
-@click.option("--base", default=None, help="Public base path [default: /].")
+@click.option("--base", default=None, callback=parse_base,
+              help="Public base path: /app/, a full URL, or ./ for relative URLs [default: /].")
 @click.option("--sourcemap", is_flag=True, help="Write a .map file beside each module.")
 @click.option("--manifest", is_flag=True, help="Write manifest.json (and .vite/manifest.json) "
               "for backends such as django-vite.")
@@ -95,11 +84,11 @@ def build_command(root: Path, outdir: str | None, base: str | None, sourcemap: b
     from shaker import __version__
 
     started = time.perf_counter()
-    config = _config(root, config_file)
+    config = load_project_config(root, config_file).config
     try:
         options = BuildOptions(
             outdir=outdir or config.build.outdir,
-            base=_base(base) if base is not None else config.base,
+            base=config.base if base is None else base,
             sourcemap=sourcemap, manifest=manifest, keep_hot=keep_hot,
             define=dict(config.define), entries=tuple(config.build.entries), workers=jobs,
             plugins=tuple(config.plugins))
@@ -128,80 +117,4 @@ def build_command(root: Path, outdir: str | None, base: str | None, sourcemap: b
     click.echo(f"✓ built in {round((time.perf_counter() - started) * 1000)}ms")
 
 
-def _base(value: str) -> str:
-    value = value if value.startswith("/") else "/" + value
-    return value if value.endswith("/") else value + "/"
-
-
-@click.command("preview")
-@click.argument("root", default=".", type=click.Path(exists=True, file_okay=False,
-                                                     path_type=Path))
-@click.option("--outdir", default=None, help="Directory to serve, relative to ROOT "
-              "[default: dist].")
-@click.option("--port", type=click.IntRange(0, 65535), default=None,
-              help="Port [default: 4173].")
-@click.option("--host", is_flag=False, flag_value="0.0.0.0", default=None,
-              help="Address to listen on; --host alone exposes it on every interface.")
-@click.option("--strict-port", is_flag=True, help="Exit if the port is in use.")
-@click.option("--base", default=None, help="Public base path [default: /].")
-@click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False,
-                                                           path_type=Path),
-              help="Config file [default: ROOT/shaker.config.py].")
-def preview_command(root: Path, outdir: str | None, port: int | None, host: str | None,
-                    strict_port: bool, base: str | None, config_file: Path | None) -> None:
-    """Serve the built ROOT/dist (no HMR, no client) to check a production build."""
-    import asyncio
-
-    from shaker.preview import DEFAULT_PORT, PreviewServer
-
-    started = time.perf_counter()
-    config = _config(root, config_file)
-    directory = root / (outdir or config.build.outdir)
-    if not (directory / "index.html").is_file() and not directory.is_dir():
-        click.echo(f"error: {directory} does not exist; run `shaker build` first", err=True)
-        sys.exit(1)
-    settings = config.server
-    server = PreviewServer(
-        directory, host=host or settings.host or "localhost",
-        port=DEFAULT_PORT if port is None else port, strict_port=strict_port,
-        base=_base(base) if base is not None else config.base,
-        allowed_hosts=settings.allowed_hosts, deny=settings.fs_deny)
-    try:
-        code = asyncio.run(_serve(server, started))
-    except KeyboardInterrupt:
-        code = 0
-    sys.exit(code)
-
-
-async def _serve(server: PreviewServer, started: float) -> int:
-    from shaker.web.banner import render_banner
-    from shaker.web.lifecycle import until_interrupted
-
-    try:
-        await server.start()
-    except OSError as exc:
-        click.echo(f"error: {exc.strerror or exc}", err=True)
-        return 1
-    from shaker import __version__
-
-    ready = round((time.perf_counter() - started) * 1000)
-    click.echo(render_banner(__version__, ready, server.local, server.network,
-                             exposed=server.exposed).replace("SHAKER", "SHAKER preview", 1))
-    try:
-        await until_interrupted()
-    finally:
-        await server.close()
-    return 0
-
-
-__all__ = ["build_command", "preview_command", "render_report"]
-
-
-if __name__ == "__main__":  # `python -m shaker.build_cli build|preview ...` before registration
-    @click.group()
-    def _standalone() -> None:
-        """shaker build and preview."""
-
-    _standalone.add_command(build_command, "build")
-    _standalone.add_command(preview_command, "preview")
-    _standalone()
+__all__ = ["build_command", "render_report"]

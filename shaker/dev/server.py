@@ -8,24 +8,26 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import errno
 import ipaddress
 import logging
 import secrets
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from aiohttp import web
 
 from shaker import protocol
-from shaker.config import Config
+from shaker.config import Config, resolve_base, staged_outdir
 from shaker.dev.app import create_app
 from shaker.dev.client_assets import ClientAssets, client_settings, join_base
 from shaker.dev.graph import ModuleGraph
 from shaker.dev.hmr import HotUpdates
 from shaker.dev.hot_channel import HotChannel
 from shaker.dev.modules import ModuleServer
-from shaker.dev.watch import IGNORED_DIRS, FileWatcher
+from shaker.dev.watch import IGNORED_DIRS, FileChange, FileWatcher
 from shaker.pipeline.env import load_env
 from shaker.pipeline.plugins import PluginContainer
 from shaker.web.fs_guard import DenyList
@@ -53,12 +55,50 @@ def _url(host: str, port: int, base: str) -> str:
     return f"http://{host}:{port}{base}"
 
 
+class BuildOutputs:
+    """Output directories inside the watched roots, whose changes reload no page.
+
+    A build or tree transform writes a staging directory ``.<name>.shaker-*`` beside its
+    output ``<name>``, renames it into place, and deletes the old tree under a staging name
+    too (``shaker.build.outdir.Staging``). The staging files would otherwise arrive as
+    changes (an ``index.html`` among them means a full reload), and so would the output
+    directory appearing by rename. The first staging path seen names the output, whatever
+    ``--outdir`` the build was given, and everything under it is dropped from then on; the
+    configured ``build.outdir`` is known from the start.
+    """
+
+    def __init__(self, known: Iterable[Path] = ()) -> None:
+        self.dirs: set[Path] = set(known)
+
+    def filter(self, changes: Sequence[FileChange]) -> list[FileChange]:
+        """The changes that are not build output, after learning outputs from this batch."""
+        kept = []
+        for change in changes:
+            if not self._learn(change.path):
+                kept.append(change)
+        return [c for c in kept if not self._inside(c.path)]
+
+    def _learn(self, path: Path) -> bool:
+        """Record the output a staging path belongs to; whether ``path`` is a staging path."""
+        for parent in (path, *path.parents):
+            outdir = staged_outdir(parent.name)
+            if outdir is not None:
+                self.dirs.add(parent.with_name(outdir))
+                return True
+        return False
+
+    def _inside(self, path: Path) -> bool:
+        return path in self.dirs or any(parent in self.dirs for parent in path.parents)
+
 
 class DevServer:
     """The development server. Plugins use ``server.ws``, ``server.config``, ``server.root``."""
 
     def __init__(self, root: Path, config: Config, *, debug: bool = False) -> None:
         self.root = Path(root).resolve()
+        serve_base = resolve_base(config.base, build=False)  # './' and full URLs serve a path
+        if serve_base != config.base:
+            config = dataclasses.replace(config, base=serve_base)
         self.config = config
         self.debug = debug
         self.token = secrets.token_urlsafe(9)  # 72 bits, new on every start, like Vite's
@@ -101,6 +141,8 @@ class DevServer:
         self.hmr = HotUpdates(self)
         """Hot updates: ``handle_changes`` (the watcher's callback), ``reload_module``."""
         self.watcher: FileWatcher | None = None
+        self.build_outputs = BuildOutputs()
+        """Output directories whose changes are ignored (``start_watching`` fills it)."""
         ws_path = server.hmr.path or protocol.WS_PATH
         self.client = ClientAssets(client_settings(config, self.token, ws_path))
         self.app: web.Application | None = None
@@ -164,9 +206,10 @@ class DevServer:
             return
         watch = self.config.server.watch
         outdir = Path(self.config.build.outdir).name
+        self.build_outputs = BuildOutputs([(self.root / self.config.build.outdir).resolve()])
         self.watcher = FileWatcher(
             self.root,
-            self.hmr.handle_changes,
+            self._on_file_changes,
             ignored=watch.ignored,
             ignored_dirs=(*IGNORED_DIRS, outdir) if outdir else IGNORED_DIRS,
             use_polling=watch.use_polling,
@@ -179,6 +222,12 @@ class DevServer:
         except OSError as exc:
             logger.warning("file watcher not started (%s): no hot updates", exc)
             self.watcher = None
+
+    async def _on_file_changes(self, changes: list[FileChange]) -> None:
+        """The watcher's callback: hot updates for every change that is not build output."""
+        changes = self.build_outputs.filter(changes)
+        if changes:
+            await self.hmr.handle_changes(changes)
 
     def _compute_urls(self, host: str, port: int) -> ServerUrls:
         base = self.config.base

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from shaker.diagnostics import Diagnostic
-from shaker.errors import ShakerSyntaxError
+from shaker.errors import ShakerSyntaxError, require_utf8
 from shaker.js.parse import parse
 from shaker.js.transform import may_reference, transform_source
 from shaker.options import Mode, TransformOptions
@@ -314,19 +314,11 @@ def read_source(path: str) -> Source:
     with open(path, "rb") as fh:
         data = fh.read()
     source = Source(display_name(path), data)
-    check_utf8(source)
-    return source
-
-
-def check_utf8(source: Source) -> None:
-    """Raise a located :class:`ModuleError` at the first byte that is not UTF-8 (a build must
-    not silently turn it into U+FFFD, the dev server must not answer with a traceback)."""
     try:
-        source.code.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        message = (f"invalid UTF-8: byte 0x{source.code[exc.start]:02x} at offset {exc.start} "
-                   "(source files must be UTF-8)")
-        raise ModuleError([(error_at(source, exc.start, message), source)]) from None
+        require_utf8(source)  # a build must not turn it into U+FFFD, nor dev into a traceback
+    except ShakerSyntaxError as exc:
+        raise ModuleError([(exc.diagnostic, exc.source)]) from None
+    return source
 
 
 def _commonjs(source: Source) -> list[Diagnostic]:
@@ -343,4 +335,4 @@ def _commonjs(source: Source) -> list[Diagnostic]:
                           "the package's ES module build instead", id="commonjs-module")]
 
 
-__all__ = ["Pipeline", "PipelineOptions", "check_utf8", "new_resolver", "read_source"]
+__all__ = ["Pipeline", "PipelineOptions", "new_resolver", "read_source"]
