@@ -3,7 +3,7 @@
 The build drops a module that nothing imports any more once HMR code is gone (an HMR helper,
 a dev-only overlay) only when loading it cannot be observed: its package says
 ``"sideEffects": false``, or :func:`has_top_level_effects` finds nothing at its top level that
-could run code.  The analysis is deliberately conservative (Rollup's defaults, roughly):
+could run code.  The analysis follows Rollup's defaults (`shaker.js.purity.ROLLUP`):
 declarations, literals, functions and classes are pure; calls are not, unless annotated
 ``/*#__PURE__*/``; reading a property is not (a getter may run); anything it does not
 recognise is a side effect.
@@ -27,17 +27,10 @@ from typing import NamedTuple
 
 from tree_sitter import Node, Tree
 
-_PURE_LEAVES = frozenset({
-    "identifier", "undefined", "this", "number", "string", "true", "false", "null", "regex",
-    "arrow_function", "function_expression", "function", "generator_function",
-    "comment", "property_identifier", "private_property_identifier",
-})
+from shaker.js.purity import ROLLUP, is_pure, is_pure_class
+from shaker.js.statements import ASI_HAZARD_BYTES, ends_without_semicolon
+
 _FUNCTION_DECLARATIONS = frozenset({"function_declaration", "generator_function_declaration"})
-# Statements after which nothing can be joined to the next line by removing what follows.
-_SAFE_BEFORE = frozenset({
-    "import_statement", "function_declaration", "generator_function_declaration",
-    "class_declaration", "comment", "empty_statement", "hash_bang_line",
-})
 
 
 class ImportStatement(NamedTuple):
@@ -79,15 +72,14 @@ def _line_span(code: bytes, start: int, end: int) -> tuple[int, int]:
 
 
 def _replacement(node: Node) -> str:
-    """``;`` when the statements on both sides could join once this one is gone."""
+    """``;`` when the statements on both sides could join once this one is gone (an import
+    declaration cannot continue into the next line: ASI always ends it)."""
     before = node.prev_named_sibling
     after = node.next_named_sibling
-    if before is None or after is None or before.type in _SAFE_BEFORE:
+    if before is None or after is None or before.type == "import_statement":
         return ""
-    if (before.text or b"").rstrip().endswith(b";"):
-        return ""
-    first = (after.text or b" ")[:1]
-    return ";" if first in b"([`+-/" else ""
+    hazard = (after.text or b" ")[:1] in ASI_HAZARD_BYTES
+    return ";" if hazard and ends_without_semicolon(before) else ""
 
 
 def has_top_level_effects(tree: Tree) -> bool:
@@ -102,7 +94,7 @@ def _pure_statement(node: Node) -> bool:
     if kind in _FUNCTION_DECLARATIONS:
         return True
     if kind == "class_declaration":
-        return _pure_class(node)
+        return is_pure_class(node, ROLLUP)
     if kind in ("lexical_declaration", "variable_declaration"):
         return all(_pure_declarator(d) for d in node.named_children
                    if d.type == "variable_declarator")
@@ -111,7 +103,7 @@ def _pure_statement(node: Node) -> bool:
         if declaration is not None:
             return _pure_statement(declaration)
         value = node.child_by_field_name("value")
-        return value is None or _pure_expression(value)
+        return value is None or is_pure(value, ROLLUP)
     if kind == "expression_statement":  # only directives such as "use strict"
         inner = node.named_children
         return len(inner) == 1 and inner[0].type == "string"
@@ -123,97 +115,7 @@ def _pure_declarator(node: Node) -> bool:
     value = node.child_by_field_name("value")
     if name is None or name.type != "identifier":
         return False  # destructuring reads properties (getters) or iterates
-    return value is None or _pure_expression(value)
-
-
-def _pure_class(node: Node) -> bool:
-    for child in node.named_children:
-        if child.type == "decorator":
-            return False
-        if child.type == "class_heritage":
-            if not all(_pure_expression(c) for c in child.named_children):
-                return False
-        elif child.type == "class_body":
-            for member in child.named_children:
-                if not _pure_member(member):
-                    return False
-    return True
-
-
-def _pure_member(member: Node) -> bool:
-    kind = member.type
-    if kind == "class_static_block" or kind == "decorator":
-        return False
-    if kind == "comment":
-        return True
-    if kind in ("method_definition", "field_definition"):
-        key = member.child_by_field_name("name") or member.child_by_field_name("property")
-        if key is not None and key.type == "computed_property_name" and not all(
-                _pure_expression(c) for c in key.named_children):
-            return False
-        if kind == "field_definition" and any(c.type == "static" for c in member.children):
-            value = member.child_by_field_name("value")
-            return value is None or _pure_expression(value)
-        return True
-    return False
-
-
-def _pure_expression(node: Node) -> bool:
-    kind = node.type
-    if kind in _PURE_LEAVES:
-        return True
-    if kind in ("parenthesized_expression", "sequence_expression", "ternary_expression",
-                "binary_expression", "template_substitution", "template_string",
-                "array", "pair"):
-        if kind == "binary_expression":
-            operator = node.child_by_field_name("operator")
-            if operator is not None and operator.type in ("in", "instanceof"):
-                return False  # both throw on the wrong operand types
-        return all(_pure_expression(c) for c in node.named_children
-                   if c.type not in ("string_fragment", "escape_sequence", "comment"))
-    if kind == "unary_expression":
-        operator = node.child_by_field_name("operator")
-        argument = node.child_by_field_name("argument")
-        return (operator is not None and operator.type != "delete" and argument is not None
-                and _pure_expression(argument))
-    if kind == "object":
-        return all(_pure_property(c) for c in node.named_children)
-    if kind == "class":
-        return _pure_class(node)
-    if kind in ("call_expression", "new_expression"):
-        return _annotated_pure(node) and all(
-            _pure_expression(a) for a in _arguments(node))
-    return False
-
-
-def _pure_property(node: Node) -> bool:
-    kind = node.type
-    if kind in ("shorthand_property_identifier", "method_definition", "comment"):
-        return kind != "method_definition" or _pure_member(node)
-    if kind == "pair":
-        key = node.child_by_field_name("key")
-        value = node.child_by_field_name("value")
-        if key is not None and key.type == "computed_property_name" and not all(
-                _pure_expression(c) for c in key.named_children):
-            return False
-        return value is not None and _pure_expression(value)
-    return False  # spread reads every property (getters); anything else is unknown
-
-
-def _annotated_pure(node: Node) -> bool:
-    """A ``/*#__PURE__*/`` or ``/* @__PURE__ */`` comment right before a call or ``new``."""
-    previous = node.prev_sibling
-    if previous is None or previous.type != "comment":
-        return False
-    text = previous.text or b""
-    return b"#__PURE__" in text or b"@__PURE__" in text
-
-
-def _arguments(node: Node) -> list[Node]:
-    arguments = node.child_by_field_name("arguments")
-    if arguments is None:
-        return []
-    return [a for a in arguments.named_children if a.type != "comment"]
+    return value is None or is_pure(value, ROLLUP)
 
 
 __all__ = ["ImportStatement", "has_top_level_effects", "import_statements"]

@@ -23,6 +23,7 @@ from enum import Enum
 
 from tree_sitter import Node
 
+from shaker.js.purity import is_pure
 from shaker.js.scan import Special
 from shaker.js.scope import named
 from shaker.js.values import UNDEFINED, js_type, loose_equals, render_value, strict_equals, truthy
@@ -45,12 +46,6 @@ class _Unknown:
 
 UNKNOWN = _Unknown()
 
-# Expression types that can be evaluated without side effects (identifier reads included,
-# as every minifier assumes).
-_PURE_LEAVES = frozenset(
-    {"number", "string", "true", "false", "null", "undefined", "identifier", "this", "regex",
-     "function_expression", "function", "arrow_function", "generator_function", "super"}
-)
 _CHAIN_TYPES = frozenset({"member_expression", "subscript_expression", "call_expression"})
 # Parents whose operand slot needs a primary expression: `void 0` must be parenthesised.
 _TIGHT_PARENTS = frozenset({"member_expression", "subscript_expression", "call_expression",
@@ -112,46 +107,6 @@ def literal_value(node: Node) -> object:
         if len(inner) == 1:
             return literal_value(inner[0])
     return UNKNOWN
-
-
-def is_pure(node: Node) -> bool:
-    """Whether evaluating ``node`` certainly has no side effect (conservative)."""
-    t = node.type
-    if t in _PURE_LEAVES:
-        return True
-    if t == "template_string":
-        return all(is_pure(named(s)[0]) for s in node.children
-                   if s.type == "template_substitution" and named(s))
-    if t == "parenthesized_expression":
-        return all(is_pure(c) for c in named(node))
-    if t == "unary_expression":
-        op = node.child_by_field_name("operator")
-        arg = node.child_by_field_name("argument")
-        return op is not None and op.type in ("!", "void", "typeof") and arg is not None and (
-            is_pure(arg))
-    if t in ("array", "sequence_expression"):
-        return all(is_pure(c) for c in named(node))
-    if t == "object":
-        for prop in named(node):
-            if prop.type == "pair":
-                key = prop.child_by_field_name("key")
-                value = prop.child_by_field_name("value")
-                if key is None or key.type == "computed_property_name" or value is None or (
-                    not is_pure(value)
-                ):
-                    return False
-            elif prop.type not in ("shorthand_property_identifier", "method_definition"):
-                return False
-        return True
-    if t == "binary_expression":
-        op = node.child_by_field_name("operator")
-        if op is None or op.type not in ("&&", "||", "??", "===", "!=="):
-            return False
-        return all(is_pure(c) for c in (node.child_by_field_name("left"),
-                                        node.child_by_field_name("right")) if c is not None)
-    if t == "ternary_expression":
-        return all(is_pure(c) for c in named(node))
-    return False
 
 
 def chain_base(node: Node, stop: Mapping[int, object] | None = None) -> tuple[Node, Node]:

@@ -13,12 +13,12 @@ from typing import TYPE_CHECKING
 
 from tree_sitter import Node
 
-from shaker.js.fold import is_pure
 from shaker.js.plan import RangeSet
+from shaker.js.purity import is_pure, is_pure_class
 from shaker.js.queries import captures
 from shaker.js.scan import AliasDecl
 from shaker.js.scope import Binding, import_bindings, named
-from shaker.js.statements import LOOPS, in_statement_list, is_pure_class
+from shaker.js.statements import LOOPS, in_statement_list
 
 if TYPE_CHECKING:
     from tree_sitter import Tree

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from tree_sitter import Node
 
-from shaker.js.fold import is_pure
 from shaker.js.scope import FUNCTION_TYPES, named
 
 # Parents whose children form a statement list.
@@ -168,28 +167,5 @@ def starts_ambiguously(text: str) -> bool:
     stripped = text.lstrip()
     return stripped.startswith(("{", "function", "class", "let [", "async function"))
 
-
-def is_pure_class(cls: Node) -> bool:
-    heritage = next((c for c in named(cls) if c.type == "class_heritage"), None)
-    if heritage is not None and not all(c.type == "identifier" for c in named(heritage)):
-        return False
-    body = cls.child_by_field_name("body")
-    for member in named(body) if body is not None else []:
-        if member.type == "class_static_block":
-            return False
-        if member.type == "field_definition":
-            prop = member.child_by_field_name("property")
-            value = member.child_by_field_name("value")
-            if prop is not None and prop.type == "computed_property_name":
-                return False
-            if value is not None and any(c.type == "static" for c in member.children) and (
-                not is_pure(value)
-            ):
-                return False
-        if member.type == "method_definition":
-            name = member.child_by_field_name("name")
-            if name is not None and name.type == "computed_property_name":
-                return False
-    return True
 
 

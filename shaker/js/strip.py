@@ -19,9 +19,10 @@ from dataclasses import dataclass, field
 from tree_sitter import Node, Tree
 
 from shaker.diagnostics import Diagnostic, Severity
-from shaker.js.fold import Ctx, Folder, chain_base, is_optional_link, is_pure, unwrap_parens
+from shaker.js.fold import Ctx, Folder, chain_base, is_optional_link, unwrap_parens
 from shaker.js.plan import Piece, Plan, RangeSet
 from shaker.js.prune import PruneMixin
+from shaker.js.purity import is_pure
 from shaker.js.scan import ScanResult, Special, unparen
 from shaker.js.scope import (
     FUNCTION_TYPES,
