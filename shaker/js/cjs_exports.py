@@ -307,9 +307,9 @@ class _Lexer:
                 if method == "keys" and depth == 0:
                     self.keys_reexport(i + 3)
             return None
-        if depth == 0:  # `export`: an ES module statement
-            gap = self.starts[i + 1] > self.ends[i] if i + 1 < self.n else True
-            if gap or self.texts[i + 1][:1] in _PUNCTUATORS:
+        if depth == 0:  # `export`, unless glued to a word: an ES module statement
+            end = self.starts[i + 1] if i + 1 < self.n else len(self.code)
+            if end > self.ends[i] or self.tx(i + 1)[:1] in _PUNCTUATORS:
                 raise _EsmSyntax
         return None
 
