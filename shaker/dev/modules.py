@@ -414,6 +414,8 @@ class ModuleServer:
 def _linking(record: ModuleRecord, source: Source, writer: ImportWriter) -> _Linking:
     """Exports from the served code (generated modules included), named imports from the
     source (their offsets are the user's)."""
+    if record.exports is not None:  # CommonJS: known, and nothing imported by name
+        return _Linking((record.exports, ()))
     try:
         served = module_bindings(parse(Source(source.filename, record.code.encode(
             "utf-8", "surrogatepass"))))
