@@ -55,12 +55,14 @@ bench: $(TEST_STAMP)  ## speed against esbuild, cp -r and Vite; the real-world c
 	$(PY) bench/corpus.py
 	$(PY) bench/build.py
 	$(PY) bench/hmr.py
+	$(PY) bench/react_start.py
 
 bench-quick: $(TEST_STAMP)
 	$(PY) bench/transform.py --quick
 	$(PY) bench/corpus.py
 	$(PY) bench/build.py --rounds 1
 	$(PY) bench/hmr.py --quick
+	$(PY) bench/react_start.py --runs 1
 
 lint: $(TEST_STAMP)  ## ruff, and mypy (strict) over the strict set
 	$(VENV)/bin/ruff check shaker tests bench
