@@ -7,7 +7,7 @@ PY     := $(VENV)/bin/python
 RUN_STAMP  := $(VENV)/.installed-run
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: install install-test dev test lint bench bench-quick clean
+.PHONY: install install-test dev test test-packages lint bench bench-quick clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,10 @@ dev: $(RUN_STAMP)  ## serve the seed example with HMR
 test: lint  ## every test: unit, corpus, oracle, server, browser
 	sh tests/ensure-system-deps.sh
 	$(PY) -m pytest -q
+
+test-packages: $(TEST_STAMP)  ## the npm package matrix: 36 packages x (dev, build) in Chromium
+	sh tests/ensure-system-deps.sh
+	$(PY) -m pytest -q tests/packages
 
 bench: $(TEST_STAMP)  ## speed against esbuild, cp -r and Vite; the real-world corpus check
 	$(PY) bench/transform.py
