@@ -12,6 +12,8 @@ the same. Every shaker output must also pass ``node --check``.
 from __future__ import annotations
 
 import json
+import re
+import tempfile
 import shutil
 import subprocess
 import sys
@@ -233,3 +235,55 @@ def test_same_elements_as_esbuild(differential: dict[str, tuple[object, object]]
     assert isinstance(ours, dict) and "error" not in ours, ours
     assert ours == theirs
 
+
+
+# --- a real component library: reactstrap's JSX sources ---------------------------------------
+
+REACTSTRAP = "9.2.3"
+# Runtime imports and the local names each tool picks for them are the only expected
+# differences; this is test normalisation of two printed outputs, not JavaScript analysis.
+_RUNTIME_IMPORT = re.compile(r'import\s*\{[^}]*\}\s*from\s*"react(/jsx-runtime)?";\n?')
+_LOCAL = re.compile(r"\b_?(jsxs|jsx|Fragment|createElement)\d*\b")
+
+
+def _normalise(code: str) -> str:
+    return _LOCAL.sub(r"\1", _RUNTIME_IMPORT.sub("", code))
+
+
+@pytest.mark.node
+@pytest.mark.network
+def test_reactstrap_sources_match_esbuild() -> None:
+    """Every ``src/*.js`` of reactstrap (JSX in ``.js``, about 100 files, 1.1 MB): shaker's
+    lowering and esbuild's, printed by the same printer, are the same program."""
+    if NODE is None:
+        pytest.skip("node is not installed")
+    esbuild = _esbuild_dir()
+    from _cache import BenchSetupError, ensure_npm_tool
+
+    try:
+        package = ensure_npm_tool("reactstrap", REACTSTRAP)
+    except BenchSetupError as exc:
+        pytest.skip(f"reactstrap not available: {exc}")
+    files = sorted((package / "src").glob("*.js"))
+    assert len(files) > 90
+    jobs = []
+    for path in files:
+        code = path.read_bytes()
+        ours = transform_jsx(Source(path.name, code)).code
+        jobs.append({"ours": ours, "source": code.decode(), "filename": path.name})
+    with tempfile.TemporaryDirectory() as tmp:
+        manifest = Path(tmp) / "jobs.json"
+        manifest.write_text(json.dumps(jobs))
+        assert NODE is not None
+        done = subprocess.run([NODE, str(ORACLE / "reprint.cjs"), str(esbuild), str(manifest)],
+                              capture_output=True, text=True, timeout=300, check=True)
+    results = json.loads(done.stdout)
+    differ = []
+    skipped = []
+    for path, result in zip(files, results, strict=True):
+        if "error" in result:  # index.js: `export X from "./X"`, a proposal esbuild refuses
+            skipped.append(path.name)
+        elif _normalise(result["ours"]) != _normalise(result["theirs"]):
+            differ.append(path.name)
+    assert skipped == ["index.js"]
+    assert not differ, f"{len(differ)} files differ: {differ[:10]}"
