@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import json
 import re
-import tempfile
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
