@@ -65,7 +65,7 @@ def test_lines_do_not_move(path: Path, case: Case) -> None:
     """Every original line keeps its number: only the registrations add a last line."""
     result = register_refresh(Source("App.jsx", case.input.encode()), MODULE_ID)
     added = result.code.count("\n") - case.input.count("\n")
-    assert added == (2 if result.components else 0)
+    assert added == (1 if result.components else 0)
 
 
 def test_result_facts() -> None:

@@ -517,7 +517,9 @@ class _Refresh:
             calls = "".join(f"$RefreshReg$({h}, {json.dumps(f'{self.module_id} {pid}')});"
                             for h, pid in self.registrations)
             newline = "\r\n" if b"\r\n" in self.code else "\n"
-            self.insert(len(self.code), f"{newline}var {handles};{calls}{newline}", rank=5)
+            # On a line of its own (a last line that is a `//` comment would swallow it)
+            first = "" if self.code.endswith((b"\n", b"\r")) or not self.code else newline
+            self.insert(len(self.code), f"{first}var {handles};{calls}{newline}", rank=5)
 
 
 def _body_start(block: Node, code: bytes) -> int:
