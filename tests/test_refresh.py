@@ -217,3 +217,20 @@ def test_react_refresh_runtime(tmp_path: Path) -> None:
     assert updates[2] == {"updated": ["Label"], "stale": ["Counter"]}
     # same hooks as v3, but reset: Counter remounts (Label has no signature to force)
     assert updates[3] == {"updated": ["Label"], "stale": ["Counter"]}
+
+
+def test_pipeline_order_and_maps() -> None:
+    """refresh → jsx, maps composed: a child expression maps back to its original place."""
+    from shaker.js.sourcemap import compose, original_position
+
+    code = ("import { useState } from 'react';\nexport const App = () => {\n"
+            "  const [value, setValue] = useState(0);\n  return <p title='t'>\n    {value}\n"
+            "  </p>;\n};\n")
+    refreshed = register_refresh(Source("App.jsx", code.encode()), MODULE_ID)
+    lowered = transform_jsx(Source("App.jsx", refreshed.code.encode()))
+    assert refreshed.map is not None and lowered.map is not None
+    both = compose(lowered.map, refreshed.map)
+    line = lowered.code.splitlines()[4]
+    assert line.strip().startswith("value")
+    assert original_position(both, 4, line.index("value")) == ("App.jsx", 4, 5)
+    assert lowered.code.count("\n") == code.count("\n") + 1
