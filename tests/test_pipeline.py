@@ -233,6 +233,67 @@ def test_build_writes_browser_replacements_and_empty_modules(
         sorted(f.name for f in assets.values())
 
 
+def test_commonjs_requires_follow_the_browser_field(tmp_path: Path) -> None:
+    """``require`` goes through the same resolver: a swapped file is required in its place,
+    and a built-in the package maps to ``false`` is the empty module, without the warning for
+    a built-in nobody mapped."""
+    write(tmp_path, {
+        "node_modules/dep/package.json": json.dumps({"name": "dep", "main": "index.js",
+                                                     "browser": {"./node.js": "./web.js",
+                                                                 "fs": False}}),
+        "node_modules/dep/index.js": ('var fs = require("fs");\nvar os = require("os");\n'
+                                      'module.exports = [require("./node.js"), fs, os];\n'),
+        "node_modules/dep/node.js": 'module.exports = "node";\n',
+        "node_modules/dep/web.js": 'module.exports = "web";\n',
+    })
+    pipeline = _pipeline(tmp_path)
+    index = str(tmp_path.resolve() / "node_modules/dep/index.js")
+    record = pipeline.javascript(pipeline.load(index), index, _write_back)
+    assert 'from "__shaker-browser-external:fs|empty||True"' in record.code
+    assert 'from "web.js|js||True"' in record.code and "node.js|" not in record.code
+    assert [d.message.split(":")[0] for d in record.diagnostics
+            if d.id == "node-builtin"] == ['"os" is a Node.js built-in module']
+
+
+_NAMED_FROM_FALSE = {
+    "index.html": "<script type=module src=/main.js></script>",
+    "main.js": 'import { r } from "nodey";\nconsole.log(r);\n',
+    "node_modules/nodey/package.json": json.dumps({"name": "nodey", "module": "index.js",
+                                                   "browser": {"http": False}}),
+    "node_modules/nodey/index.js": 'import { request } from "http";\nexport const r = request;\n',
+}
+_NAMED_FROM_FALSE_MESSAGE = (
+    '"request" is not exported by "{exporter}", imported by "{importer}" '
+    '({exporter} exports: default)')
+
+
+def test_build_fails_on_a_named_import_of_a_false_entry(tmp_path: Path) -> None:
+    """The empty module has a default export only: a browser would not link the page."""
+    write(tmp_path, _NAMED_FROM_FALSE)
+    with pytest.raises(BuildError) as info:
+        build(tmp_path, BuildOptions(outdir="dist"))
+    (problem,) = info.value.problems
+    assert (problem.diagnostic.line, problem.diagnostic.column) == (1, 25)  # "http"
+    assert problem.diagnostic.message.endswith(_NAMED_FROM_FALSE_MESSAGE.format(
+        exporter="__shaker-browser-external:http", importer="node_modules/nodey/index.js"))
+
+
+@async_test
+async def test_dev_reports_a_named_import_of_a_false_entry(tmp_path: Path) -> None:
+    write(tmp_path, _NAMED_FROM_FALSE)
+    async with serve(tmp_path) as h:
+        ws = await h.connected()
+        nodey = await (await h.get("/node_modules/nodey/index.js")).text()
+        assert 'from "/@id/__shaker-browser-external:http?import"' in nodey
+        assert (await h.get("/@id/__shaker-browser-external:http?import")).status == 200
+        from test_server_support import receive_json
+        payload = await receive_json(ws)
+        assert payload["type"] == "error"
+        assert payload["err"]["message"] == _NAMED_FROM_FALSE_MESSAGE.format(
+            exporter="/@id/__shaker-browser-external:http",
+            importer="node_modules/nodey/index.js")
+
+
 # -- the dev server over the pipeline ---------------------------------------------------------
 
 

@@ -432,7 +432,7 @@ def _linking(record: ModuleRecord, source: Source, writer: ImportWriter) -> _Lin
     stars = tuple(written[s] for s in served.star_reexports if s in written)
     imports = tuple((writer.url_of(target), i.name, i.offset) for i in imported
                     if (target := by_specifier.get(i.specifier)) is not None
-                    and target.kind in ("js", "json"))
+                    and target.kind in ("js", "json", "empty"))
     return _Linking((served.exports, stars), imports)
 
 
