@@ -242,8 +242,8 @@ class Pipeline:
 
     def empty(self, id: str) -> ModuleRecord:
         """A target of kind ``empty`` (a ``browser`` field ``false`` entry): ``export default
-        {}``, as Vite loads ``__vite-browser-external``.  Nothing is read; free of side
-        effects, so a build drops it when nothing uses it."""
+        {}``, as Vite loads ``__vite-browser-external``.  Nothing is read; it is declared
+        free of side effects, as a package's ``"sideEffects": false`` would."""
         return ModuleRecord(id, "empty", empty_module(), side_effects=False)
 
     def raw(self, source: Source, id: str) -> ModuleRecord:
