@@ -9,7 +9,8 @@ STAMP  := $(VENV)/.installed
 $(PY):
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP): $(PY) pyproject.toml
+# setup.py compiles the grammar (grammars/): a change to its C sources needs a reinstall.
+$(STAMP): $(PY) pyproject.toml setup.py grammars/_javascript.c $(wildcard grammars/tree-sitter-javascript/src/*.c)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $(STAMP)

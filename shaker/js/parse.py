@@ -3,7 +3,11 @@
 tree-sitter recovers from errors instead of failing, so this module turns ERROR and
 MISSING nodes into a :class:`~shaker.errors.ShakerSyntaxError` with a location.
 
-Two gaps in tree-sitter-javascript 0.25 are handled here, both by parsing a copy of the
+The grammar is shaker's own build of tree-sitter-javascript 0.25.0 (``grammars/``, compiled
+at install time), patched so that keywords are valid module export names
+(``export { x as if }``, ``import { null as n }``): see grammars/README.md.
+
+Two more gaps in tree-sitter-javascript 0.25 are handled here, both by parsing a copy of the
 source in which some bytes are replaced by spaces (same length, so every offset stays
 valid, and the edits still apply to the original bytes):
 
@@ -20,11 +24,11 @@ from __future__ import annotations
 import itertools
 from functools import lru_cache
 
-import tree_sitter_javascript
 from tree_sitter import Language, Node, Parser, Tree
 
 from shaker.diagnostics import Diagnostic, Severity
 from shaker.errors import ShakerSyntaxError
+from shaker.grammars import _javascript
 from shaker.source import Source
 
 # Node types inside which any character, NUL included, is legal source text.
@@ -36,8 +40,8 @@ _TEXT_NODES = frozenset(
 
 @lru_cache(maxsize=1)
 def language() -> Language:
-    """The JavaScript grammar, loaded once per process."""
-    return Language(tree_sitter_javascript.language())
+    """The JavaScript grammar (shaker's build, see grammars/README.md), loaded once."""
+    return Language(_javascript.language())
 
 
 @lru_cache(maxsize=1)
