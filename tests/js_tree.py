@@ -81,7 +81,9 @@ def imported_names(source: str) -> dict[str, set[str]]:
                 elif child.type in ("import_specifier", "export_specifier"):
                     name = child.child_by_field_name("name")
                     if name is not None and name.type == "identifier":
-                        names.add(_text(name))
+                        names.add(_text(name))  # any word, keywords too: `{ null as n }`
+                    elif (value := _string_value(name)) is not None:
+                        names.add(value)  # `{ "a b" as ab }`
         elif node.type == "call_expression":
             function = node.child_by_field_name("function")
             arguments = node.child_by_field_name("arguments")
