@@ -93,8 +93,8 @@ def _check_module_names(source: Source, root: Node) -> None:
     The grammar takes any word as a module export name (``export { x as if }``), so a
     keyword parses also where the name is local: ``import { if } from "m"`` binds ``if`` and
     ``export { if }`` (no ``from``) refers to it, and ``export { "a b" }`` exports a binding
-    that cannot exist.  V8 rejects all three; this walks only the top-level statements (where
-    imports and exports live), so it costs nothing on the rest of the tree.
+    that cannot exist.  V8 rejects all three.  Only top-level statements are looked at (where
+    imports and exports live), so the rest of the tree is not walked.
     """
     for stmt in root.named_children:
         if stmt.type == "import_statement":
