@@ -10,7 +10,7 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 
 # setup.py compiles the grammar (grammars/): a change to its C sources needs a reinstall.
-$(STAMP): $(PY) pyproject.toml setup.py grammars/_javascript.c $(wildcard grammars/tree-sitter-javascript/src/*.c)
+$(STAMP): $(PY) pyproject.toml setup.py grammars/binding.c $(wildcard grammars/tree-sitter-javascript/src/*.c)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $(STAMP)

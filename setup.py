@@ -2,7 +2,8 @@
 
 Everything else about the package is in pyproject.toml; setuptools reads ``ext_modules`` only
 from here.  ``pip install -e .`` compiles ``grammars/tree-sitter-javascript/src`` (generated C,
-committed, so no tree-sitter CLI and no network is needed) into ``shaker.grammars._javascript``.
+committed, so no tree-sitter CLI and no network is needed) into ``shaker.js._grammar``, beside
+its only user, ``shaker/js/parse.py`` (and its type stub ``_grammar.pyi``).
 grammars/README.md says why the grammar is built here rather than taken from PyPI.
 """
 
@@ -28,8 +29,8 @@ cflags = ["/std:c11", "/utf-8"] if sys.platform == "win32" else ["-std=c11", "-f
 setup(
     ext_modules=[
         Extension(
-            name="shaker.grammars._javascript",
-            sources=["grammars/_javascript.c", f"{GRAMMAR}/parser.c", f"{GRAMMAR}/scanner.c"],
+            name="shaker.js._grammar",
+            sources=["grammars/binding.c", f"{GRAMMAR}/parser.c", f"{GRAMMAR}/scanner.c"],
             include_dirs=[GRAMMAR],
             define_macros=macros,
             extra_compile_args=cflags,

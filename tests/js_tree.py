@@ -9,15 +9,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from functools import cache
 
-from shaker.grammars import _javascript
 from tree_sitter import Language, Node, Parser, Tree
+
+from shaker.js import _grammar
 
 
 @cache
 def _parser() -> Parser:
     """A parser of its own, on the grammar shaker builds (the PyPI one rejects keyword names
     in ``export { x as if }``, see grammars/README.md); the tree walks here are the tests'."""
-    return Parser(Language(_javascript.language()))
+    return Parser(Language(_grammar.language()))
 
 
 def parse(source: str) -> Tree:

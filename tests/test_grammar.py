@@ -15,9 +15,9 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
-from shaker.grammars import _javascript
 from tree_sitter import Language, Node, Parser
 
+from shaker.js import _grammar
 from shaker.js.parse import language
 
 SCRIPT = (Path(__file__).resolve().parent.parent / "grammars" / "tree-sitter-javascript"
@@ -37,7 +37,7 @@ def _parse(code: str) -> Node:
 
 
 def test_shaker_parses_with_its_own_build() -> None:
-    lang = Language(_javascript.language())
+    lang = Language(_grammar.language())
     assert lang.abi_version == 15
     assert lang.semantic_version == (0, 25, 0)
     assert language().parse_state_count == lang.parse_state_count

@@ -91,10 +91,11 @@ def sha256(text: str) -> str:
 
 def main() -> int:
     """Patch parser.c in place; report the states."""
-    from shaker.grammars import _javascript
     from tree_sitter import Language
 
-    states = module_name_states(Language(_javascript.language()))
+    from shaker.js import _grammar
+
+    states = module_name_states(Language(_grammar.language()))
     text = PARSER_C.read_text(encoding="utf-8")
     patched = unreserve(text, set(states))
     if sha256(reserve(patched, set(states))) != UPSTREAM_SHA256:

@@ -32,7 +32,7 @@ from tree_sitter import Language, Node, Parser, Tree
 
 from shaker.diagnostics import Diagnostic, Severity
 from shaker.errors import ShakerSyntaxError
-from shaker.grammars import _javascript
+from shaker.js import _grammar
 from shaker.source import Source
 
 # Node types inside which any character, NUL included, is legal source text.
@@ -59,7 +59,7 @@ _STRICT_BINDING_NAMES = frozenset({"eval", "arguments"})
 @lru_cache(maxsize=1)
 def language() -> Language:
     """The JavaScript grammar (shaker's build, see grammars/README.md), loaded once."""
-    return Language(_javascript.language())
+    return Language(_grammar.language())
 
 
 @lru_cache(maxsize=1)
@@ -110,15 +110,15 @@ def _check_module_names(source: Source, root: Node) -> None:
                 if clause.type != "export_clause":
                     continue
                 for spec in clause.named_children:
-                    name = spec.child_by_field_name("name")
-                    if spec.type != "export_specifier" or name is None:
+                    local = spec.child_by_field_name("name")
+                    if spec.type != "export_specifier" or local is None:
                         continue
-                    if name.type == "string":
-                        _raise_at(source, name.start_byte, "String literal module export names "
+                    if local.type == "string":
+                        _raise_at(source, local.start_byte, "String literal module export names "
                                   "must be followed by a 'from' clause")
-                    text = source.code[name.start_byte:name.end_byte].decode("utf-8", "replace")
-                    if name.type != "identifier" or text in _RESERVED_WORDS:
-                        _raise_at(source, name.start_byte, "Unexpected reserved word")
+                    text = source.code[local.start_byte:local.end_byte].decode("utf-8", "replace")
+                    if local.type != "identifier" or text in _RESERVED_WORDS:
+                        _raise_at(source, local.start_byte, "Unexpected reserved word")
 
 
 def _import_bindings(stmt: Node) -> list[Node]:

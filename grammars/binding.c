@@ -1,4 +1,4 @@
-/* shaker.grammars._javascript: the JavaScript grammar built from grammars/tree-sitter-javascript.
+/* shaker.js._grammar: the JavaScript grammar built from grammars/tree-sitter-javascript.
  *
  * Same interface as the tree_sitter_javascript wheel's binding: language() returns a capsule
  * for tree_sitter.Language().  See grammars/README.md for why shaker builds its own copy. */
@@ -27,13 +27,13 @@ static PyMethodDef methods[] = {
 
 static struct PyModuleDef module = {
     .m_base = PyModuleDef_HEAD_INIT,
-    .m_name = "_javascript",
+    .m_name = "_grammar",
     .m_doc = NULL,
     .m_size = 0,
     .m_methods = methods,
     .m_slots = slots,
 };
 
-PyMODINIT_FUNC PyInit__javascript(void) {
+PyMODINIT_FUNC PyInit__grammar(void) {
     return PyModuleDef_Init(&module);
 }
