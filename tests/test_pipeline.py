@@ -392,3 +392,16 @@ async def test_dev_reports_an_import_of_a_name_that_is_not_exported(tmp_path: Pa
         assert payload["err"]["message"] == (
             '"nope" is not exported by "lib.js", imported by "main.js" (lib.js exports: fine, ok)')
         assert (payload["err"]["loc"]["line"], payload["err"]["loc"]["column"]) == (2, 22)
+
+
+@async_test
+async def test_dev_runs_inline_module_scripts_through_the_pipeline(tmp_path: Path) -> None:
+    write(tmp_path, {
+        "index.html": ("<!doctype html><html><head></head><body>\n"
+                       "<script type=\"module\">import { h } from './helper';\n"
+                       "console.log(h, __V__)</script></body></html>"),
+        "helper.js": "export const h = 1;\n",
+    })
+    async with serve(tmp_path, Config(define={"__V__": "2"})) as h:
+        html = await (await h.get("/")).text()
+        assert 'import { h } from "./helper.js";\nconsole.log(h, 2)</script>' in html

@@ -57,7 +57,7 @@ from shaker.pipeline.kinds import (
 )
 from shaker.pipeline.pipeline import Pipeline, PipelineOptions, new_resolver, read_source
 from shaker.pipeline.plugins import PluginContainer, PluginError
-from shaker.pipeline.record import ModuleError, ModuleRecord, error_at
+from shaker.pipeline.record import ModuleError, ModuleRecord, display_name, error_at
 from shaker.pipeline.resolve import is_browser_external
 from shaker.protocol import CLIENT_PATH
 from shaker.source import Source
@@ -326,6 +326,7 @@ class ModuleServer:
             pipeline = Pipeline(self.options, self.plugins, new_resolver(self.options))
             source = await self._run(pipeline.load, str(file))
             html = await self.plugins.transform_index_html(source.text, url)
+            html = await self._run(self._inline_modules, pipeline, html, str(file), url)
         except Exception as exc:
             self._report(exc, url, str(file))
             return respond(request, f"{exc}\n", "text/plain; charset=utf-8", status=500)
@@ -334,6 +335,36 @@ class ModuleServer:
             html = rebase_html(html, self.base)
         html = inject_client(html, under_base(CLIENT_PATH, self.base))
         return respond(request, html, "text/html; charset=utf-8")
+
+    def _inline_modules(self, pipeline: Pipeline, html: str, page: str, url: str) -> str:
+        """A page's inline ``<script type="module">`` through the pipeline, as the build does
+        (``import "./helper"`` resolved, defines applied); a failure is reported and the
+        script left as it is (the browser then fails on it too)."""
+        from shaker.pipeline.html import apply_edits, parse_html
+
+        edits = []
+        writer = ImportWriter(url, root=self.root, base=self.base,
+                              timestamps=self.graph.timestamp)
+        for ref in parse_html(html).refs:
+            if ref.kind != "inline-module":
+                continue
+            padding = "\n" * (ref.line - 1) + " " * ref.column  # the page's lines and columns
+            source = Source(display_name(page), (padding + ref.value).encode(
+                "utf-8", "surrogatepass"))
+            try:
+                code = pipeline.javascript(source, page, writer, sourcemap=False).code
+            except ModuleError as exc:
+                self._report_from_worker(exc, url, page)
+                continue
+            edits.append((ref.start, ref.end, code[len(padding):] if code.startswith(padding)
+                          else code.lstrip("\n")))
+        return apply_edits(html, edits) if edits else html
+
+    def _report_from_worker(self, exc: BaseException, url: str, id: str) -> None:
+        """Report from the worker thread: the overlay and the log are the loop's."""
+        loop = self.plugins.loop
+        if loop is not None:
+            loop.call_soon_threadsafe(self._report, exc, url, id)
 
     # -- linking ----------------------------------------------------------------------------
 
