@@ -200,26 +200,48 @@ def _variance_words(code: bytes, params: Node) -> Iterator[tuple[int, int, bytes
 
 
 def _member_separators(code: bytes, error: Node) -> Iterator[tuple[int, int, bytes]]:
-    """A ``;`` where an interface member ends a line and the next starts with ``<`` or ``[``.
+    """A ``;`` where a type member ends a line and the next starts with ``<`` or ``[``.
 
     tree-sitter-typescript inserts no automatic separator before a call signature
-    (``<T>(x: T): T``) or an index signature on the next line, since ``<`` and ``[`` could
-    continue an expression; code formatted without semicolons hits this.  Inside the ERROR,
-    a line that starts with one of them after a line that ended in a name or a closing
-    bracket gets a ``;`` after that name, in place of the blank that follows it.
+    (``<T>(x: T): T``) or an index signature on the next line of an interface, since ``<``
+    and ``[`` could continue the type before (``T<U>``, ``T[]``), as they never do across a
+    line in TypeScript; code formatted without semicolons hits this.  In the ERROR and in the
+    node just before it (where the ``<`` may have been taken as type arguments), a line that
+    starts with one of them right after a type gets a ``;`` after that type, in place of the
+    blank that follows it.
     """
-    leaves = [leaf for leaf in _leaves(error) if leaf.type != "comment"]
+    inside = _leaves(error)
+    before = _leaves(error.prev_sibling) if error.prev_sibling is not None else []
+    leaves = [leaf for leaf in before + inside if leaf.type != "comment"]
+    broken = {leaf.id for leaf in inside}  # in the ERROR, a type's name may read as a value
     for prev, leaf in itertools.pairwise(leaves):
         if leaf.type not in ("<", "[") or prev.end_point[0] == leaf.start_point[0]:
             continue
         line_start = code.rfind(b"\n", 0, leaf.start_byte) + 1
-        if code[line_start:leaf.start_byte].strip():
+        if code[line_start:leaf.start_byte].strip() or not (
+            prev.id in broken or _in_type(prev)
+        ):
             continue
         last = code[prev.end_byte - 1:prev.end_byte]
-        if (last.isalnum() or last in (b"_", b"$", b")", b"]", b">", b"}")) and (
-            code[prev.end_byte:prev.end_byte + 1] in (b" ", b"\t", b"\r", b"\n")
-        ):
+        if not (last.isalnum() or last in (b"_", b"$", b")", b"]", b"}", b">")):
+            continue
+        if code[prev.end_byte:prev.end_byte + 1] in (b" ", b"\t", b"\r", b"\n"):
             yield prev.end_byte, prev.end_byte + 1, b";"
+
+
+def _in_type(leaf: Node) -> bool:
+    """Whether ``leaf`` ends a type (a name, keyword or bracket inside a type node)."""
+    cur = leaf.parent
+    for _ in range(3):
+        if cur is None:
+            return False
+        if cur.type.endswith("_type") or cur.type in (
+            "type_annotation", "type_arguments", "type_identifier", "object_type",
+            "property_signature", "call_signature", "method_signature"
+        ):
+            return True
+        cur = cur.parent
+    return leaf.type == "type_identifier"
 
 
 def _leaves(node: Node) -> list[Node]:
