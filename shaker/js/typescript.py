@@ -60,11 +60,16 @@ class TypeScriptOptions:
     assertions).  ``experimental_decorators`` is tsconfig's ``experimentalDecorators``.
     ``verbatim_module_syntax`` is tsconfig's ``verbatimModuleSyntax``: imports are kept as
     written (only ``type`` ones go), instead of removing those used only as types.
+    ``jsx_factory``/``jsx_fragment_factory`` are tsconfig's ``jsxFactory`` and
+    ``jsxFragmentFactory``: in a file with JSX, the import of their first name (``React``)
+    is a use, as the classic JSX transform that runs later will reference it.
     """
 
     tsx: bool = False
     experimental_decorators: bool = False
     verbatim_module_syntax: bool = False
+    jsx_factory: str = "React.createElement"
+    jsx_fragment_factory: str = "React.Fragment"
 
 
 @dataclass(frozen=True)
@@ -102,6 +107,14 @@ def _query(tsx: bool) -> Query:
     if not tsx:
         text += "\n" + folder.joinpath("ts_only.scm").read_text()
     compiled: Query = Query(_language(tsx), text)
+    return compiled
+
+
+@cache
+def _jsx_query() -> Query:
+    """Any JSX element (the TSX grammar only)."""
+    compiled: Query = Query(_language(True),
+                            "[(jsx_element) (jsx_self_closing_element)] @jsx")
     return compiled
 
 
@@ -403,6 +416,7 @@ class _Eraser:
         self.unused_bindings: set[int] = set()  # starts of import bindings to remove
         self.removed_statements: set[int] = set()  # starts of imports/exports removed whole
         self.local_types: set[bytes] = set()
+        self._has_jsx: bool | None = None
         self.lowering = _Lowering(self)
 
     # -- recording --------------------------------------------------------------------
@@ -666,13 +680,25 @@ class _Eraser:
             total += 1
             if binding.type == "import_specifier" and _has_token(binding, "type"):
                 removed += 1
-            elif self.elide and not self.value_used(_text(self.code, name), stmt):
+            elif self.elide and not self.value_used(_text(self.code, name), stmt) and not (
+                    self._jsx_name(_text(self.code, name))):
                 self.unused_bindings.add(binding.start_byte)
                 removed += 1
             else:
                 value_names.add(_text(self.code, name))
         if self.elide and total and removed == total:
             self.removed_statements.add(stmt.start_byte)
+
+    def _jsx_name(self, name: bytes) -> bool:
+        """Whether ``name`` is the JSX factory's root and the file has JSX."""
+        options = self.options
+        roots = {options.jsx_factory.split(".")[0], options.jsx_fragment_factory.split(".")[0]}
+        if not options.tsx or name.decode() not in roots:
+            return False
+        if self._has_jsx is None:
+            cursor = QueryCursor(_jsx_query())
+            self._has_jsx = bool(cursor.captures(self.root))
+        return self._has_jsx
 
     def value_used(self, name: bytes, skip: Node) -> bool:
         """Whether ``name`` is read anywhere outside ``skip`` in a value position.
