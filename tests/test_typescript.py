@@ -122,8 +122,11 @@ def test_runnable_case_behaves_as_esbuild_output(name: str, case: Case, tmp_path
     ours = tmp_path / "shaker.mjs"
     ours.write_text(run_case(case))
     theirs = tmp_path / "esbuild.mjs"
+    raw = json.dumps({"compilerOptions": {
+        "experimentalDecorators": case.flag("experimental-decorators")}})
     theirs.write_text(subprocess.run(
-        [str(esbuild), "--loader=ts", "--format=esm"], input=case.input,
+        [str(esbuild), "--loader=ts", "--format=esm", f"--tsconfig-raw={raw}"],
+        input=case.input,
         capture_output=True, text=True, check=True).stdout)
     runs = [subprocess.run(["node", str(p)], capture_output=True, text=True, timeout=60)
             for p in (ours, theirs)]

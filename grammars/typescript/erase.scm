@@ -42,3 +42,6 @@
 
 ; `x as a.b.C` misparsed as `(x as a.b).C`: handled before the as-expression inside it.
 (member_expression object: [(as_expression) (satisfies_expression)]) @misparse
+
+; Decorators: lowered to esbuild's __decorateClass calls with experimentalDecorators.
+(decorator) @decorator

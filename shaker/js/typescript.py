@@ -492,6 +492,7 @@ class _Eraser:
             "implements": self._exact,
             "import": self._import,
             "export": self._export,
+            "decorator": self.lowering.decorator,
         }
 
     # -- statements and ASI -----------------------------------------------------------
@@ -1018,6 +1019,8 @@ class _Lowering:
         self._enum_values: dict[int, dict[str, EnumValue] | None] = {}
         self._removed_enums: dict[int, bool] = {}
         self._let_declared: set[tuple[int, str]] = set()
+        self._decorated: dict[int, Node] = {}
+        self._helpers: set[str] = set()
 
     # -- enums ------------------------------------------------------------------------
     def enum(self, node: Node) -> None:
@@ -1338,10 +1341,154 @@ class _Lowering:
         entry = self._ctors.setdefault(ctor.id, (ctor, []))
         entry[1].append(param)
 
+    # -- experimentalDecorators --------------------------------------------------------
+    def decorator(self, node: Node) -> None:
+        """Note the class a decorator belongs to; parameter decorators need the option."""
+        parent = node.parent
+        if parent is None:
+            return
+        if not self.e.options.experimental_decorators:
+            if parent.type in ("required_parameter", "optional_parameter"):
+                raise self.e.error(node, "a parameter decorator needs tsconfig's "
+                                   "\"experimentalDecorators\": true")
+            return
+        cls: Node | None = parent
+        if parent.type == "export_statement":  # `@dec export class C`
+            cls = parent.child_by_field_name("declaration")
+        while cls is not None and cls.type not in ("class_declaration",
+                                                   "abstract_class_declaration", "class"):
+            cls = cls.parent
+        anonymous_default = cls is not None and cls.type == "class" and (
+            cls.parent is not None and cls.parent.type == "export_statement")
+        if cls is None or (cls.type == "class" and not anonymous_default):
+            raise self.e.error(node, "experimentalDecorators apply to class declarations "
+                               "and their members only")
+        self._decorated.setdefault(cls.id, cls)
+
+    def _decorate(self, cls: Node) -> None:
+        """esbuild's lowering of legacy decorators: the decorators are removed from the class
+        and applied after it by ``__decorateClass`` (members first, instance before static,
+        then the class itself, which becomes ``let C = class {...}`` so it can be replaced).
+        """
+        e = self.e
+        code = self.code
+        name_node = cls.child_by_field_name("name")
+        body = cls.child_by_field_name("body")
+        if body is None:
+            return
+        stmt = cls.parent if cls.parent is not None and cls.parent.type == "export_statement" \
+            else cls
+        default = stmt is not cls and _has_token(stmt, "default")
+        name = _text(code, name_node).decode() if name_node is not None else "_default"
+        calls: dict[bool, list[str]] = {False: [], True: []}
+        ctor_params: list[str] = []
+        pending: list[Node] = []
+        for child in body.named_children:
+            if child.type == "decorator":
+                pending.append(child)
+                continue
+            if child.type not in ("method_definition", "public_field_definition"):
+                pending = []
+                continue
+            decorators = pending + [c for c in child.named_children if c.type == "decorator"]
+            pending = []
+            params = self._parameter_decorators(child)
+            key_node = child.child_by_field_name("name")
+            if key_node is not None and _text(code, key_node) == b"constructor":
+                ctor_params = params
+                continue
+            if not decorators and not params:
+                continue
+            for dec in decorators:
+                e.replace(dec.start_byte, dec.end_byte, "")
+            items = [self._decorator_expression(d) for d in decorators] + params
+            static = _has_token(child, "static")
+            target = name if static else f"{name}.prototype"
+            kind = 2 if child.type == "public_field_definition" else 1
+            key = self._member_key_text(child, key_node)
+            calls[static].append(f"__decorateClass([{', '.join(items)}], {target}, {key}, {kind})")
+        tail = calls[False] + calls[True]
+        own = [c for c in cls.named_children if c.type == "decorator"]
+        if stmt is not cls:  # `@dec export class`: decorators before `export` belong here too
+            own = [c for c in stmt.named_children if c.type == "decorator"] + own
+        if own or ctor_params:
+            items = [self._decorator_expression(d) for d in own] + ctor_params
+            for dec in own:
+                e.replace(dec.start_byte, dec.end_byte, "")
+            keyword = _token(cls, "class")
+            if keyword is None:
+                return
+            end = name_node.end_byte if name_node is not None else keyword.end_byte
+            e.replace(keyword.start_byte, end, f"let {name} = class")
+            abstract = _token(cls, "abstract")
+            if abstract is not None:
+                e.replace(abstract.start_byte, abstract.end_byte, "")
+            if default:
+                export = _token(stmt, "export")
+                dflt = _token(stmt, "default")
+                if export is not None and dflt is not None:
+                    e.replace(export.start_byte, dflt.end_byte, "")
+            tail.append(f"{name} = __decorateClass([{', '.join(items)}], {name})")
+            if default:
+                tail.append(f"export {{ {name} as default }}")
+        if tail:
+            e.replace(cls.end_byte, cls.end_byte, "; " + "; ".join(tail) + ";")
+            self._helpers.add("__decorateClass")
+
+    def _parameter_decorators(self, member: Node) -> list[str]:
+        """``__decorateParam(i, d)`` for each decorator of the member's parameters."""
+        params = member.child_by_field_name("parameters")
+        if params is None:
+            return []
+        out: list[str] = []
+        index = 0
+        for param in params.named_children:
+            if param.type not in ("required_parameter", "optional_parameter"):
+                continue
+            for dec in param.named_children:
+                if dec.type == "decorator":
+                    out.append(f"__decorateParam({index}, {self._decorator_expression(dec)})")
+                    self.e.replace(dec.start_byte, dec.end_byte, "")
+                    self._helpers.add("__decorateParam")
+            index += 1
+        return out
+
+    def _decorator_expression(self, dec: Node) -> str:
+        inner = [c for c in dec.named_children if c.type != "comment"]
+        if not inner:
+            return ""
+        return _text(self.code, inner[0]).decode()
+
+    def _member_key_text(self, member: Node, key: Node | None) -> str:
+        if key is None:
+            raise self.e.error(member, "a decorated member needs a name")
+        if key.type in ("property_identifier", "identifier"):
+            return _js_string(_text(self.code, key).decode())
+        if key.type in ("string", "number"):
+            return _text(self.code, key).decode()
+        raise self.e.error(key, "a decorated member with a computed or private name is not "
+                           "supported with experimentalDecorators")
+
+    def helpers(self) -> str:
+        """The runtime helpers the lowering used, on one line (esbuild's definitions)."""
+        parts: list[str] = []
+        if "__decorateClass" in self._helpers:
+            parts.append(_DECORATE_CLASS)
+        if "__decorateParam" in self._helpers:
+            parts.append(_DECORATE_PARAM)
+        return "".join(parts)
+
     def finish(self) -> None:
         """Insert parameter-property assignments (after ``super(...)`` when there is one)
-        and their field declarations (first in the class body, as TypeScript puts them)."""
+        and their field declarations (first in the class body, as TypeScript puts them);
+        then lower the decorated classes and put the helpers they need at the top."""
         e = self.e
+        for cls in self._decorated.values():
+            self._decorate(cls)
+        helpers = self.helpers()
+        if helpers:
+            start = self.code.find(b"\n") + 1 if self.code.startswith(b"#!") else 0
+            e.replace(start, start, helpers)
         for ctor, params in self._ctors.values():
             body = ctor.child_by_field_name("body")
             names: list[str] = []
@@ -1379,6 +1526,20 @@ class _Lowering:
         ) and parent.child_by_field_name("left") == node:
             self.e.replace(expression.start_byte, expression.start_byte, "(")
             self.e.replace(expression.end_byte, expression.end_byte, ")")
+
+
+# esbuild's helpers for experimentalDecorators, each on one line so no line moves.
+_DECORATE_CLASS = (
+    "var __decorateClass = (decorators, target, key, kind) => { var result = kind > 1 ? "
+    "void 0 : kind ? Object.getOwnPropertyDescriptor(target, key) : target; for (var i = "
+    "decorators.length - 1, decorator; i >= 0; i--) if (decorator = decorators[i]) result = "
+    "(kind ? decorator(target, key, result) : decorator(result)) || result; if (kind && "
+    "result) Object.defineProperty(target, key, result); return result; };"
+)
+_DECORATE_PARAM = (
+    "var __decorateParam = (index, decorator) => (target, key) => "
+    "decorator(target, key, index);"
+)
 
 
 def _super_call(body: Node) -> Node | None:
