@@ -410,6 +410,7 @@ class _Eraser:
         # Erased ranges, kept sorted by start, for "is this node inside something erased".
         self._starts: list[int] = []
         self._ends: list[int] = []
+        self._longest = 0
         self._blanked: dict[int, bool] = {}
         self._instantiated: dict[int, bool] = {}
         self.as_ends: dict[int, int] = {}  # as_expression id -> end of its real type
@@ -436,17 +437,23 @@ class _Eraser:
         i = bisect_right(self._starts, start)
         self._starts.insert(i, start)
         self._ends.insert(i, end)
+        self._longest = max(self._longest, end - start)
 
     def erased(self, node: Node) -> bool:
-        """Whether ``node`` lies inside a range already erased or replaced."""
+        """Whether ``node`` lies inside a range already erased or replaced.
+
+        Ranges are kept sorted by start; only those starting within the longest range's
+        length before ``node`` can contain it, so the look back is short.
+        """
         start, end = node.start_byte, node.end_byte
         i = bisect_right(self._starts, start)
+        floor = start - self._longest
         while i:
             i -= 1
+            if self._starts[i] < floor:
+                return False
             if self._ends[i] >= end and self._ends[i] > start:
                 return True
-            if self._starts[i] < start - 4096:  # erased ranges nest rarely; stop looking
-                return False
         return False
 
     def error(self, node: Node, message: str) -> ShakerSyntaxError:
@@ -942,7 +949,8 @@ class _Eraser:
         names = [c for c in node.named_children if c.type == "identifier"]
         name = _text(self.code, names[0]) if names else b""
         if exported or (name and self.value_used(name, node)):
-            raise self.error(node, _ALIAS_REFUSAL.format(name=name.decode()))
+            at = parent if exported and parent is not None else node
+            raise self.error(at, _ALIAS_REFUSAL.format(name=name.decode()))
         self.blank_statement(parent if exported and parent is not None else node)
 
 
@@ -1518,14 +1526,37 @@ class _Lowering:
                 e.replace(class_body.start_byte + 1, class_body.start_byte + 1, declare)
 
     def check_grouping(self, node: Node, expression: Node, end: int) -> None:
-        """``1 + 1 as T / 2``: erasing ``as T`` would regroup the operators, so the
-        expression before ``as`` is parenthesized (ts-blank-space refuses such code)."""
+        """``1 + 1 as T / 2``: erasing ``as T`` would regroup the operators.
+
+        TypeScript gives ``as`` the precedence of ``<``, so ``1 + 1 as T`` is
+        ``(1 + 1) as T``, and after erasure ``/ 2`` would bind to the last ``1``: the
+        expression before ``as`` is parenthesized (ts-blank-space refuses such code).  An
+        operator that binds looser than ``<`` (``a && b as T``) holds only ``b`` in
+        TypeScript's tree, which erasure keeps.  ``a ?? b as T && c`` would become ``??``
+        mixed with ``&&`` unparenthesized, a syntax error, so it is refused as esbuild does.
+        (tree-sitter groups these as ``(a && b) as T``; only the operators are read.)
+        """
         parent = node.parent
-        if expression.type == "binary_expression" and parent is not None and (
-            parent.type == "binary_expression"
-        ) and parent.child_by_field_name("left") == node:
+        if expression.type != "binary_expression" or parent is None or (
+            parent.type != "binary_expression"
+        ) or parent.child_by_field_name("left") != node:
+            return
+        inner = expression.child_by_field_name("operator")
+        outer = parent.child_by_field_name("operator")
+        if inner is None or outer is None:
+            return
+        if inner.type in _TIGHTER_THAN_AS:
             self.e.replace(expression.start_byte, expression.start_byte, "(")
             self.e.replace(expression.end_byte, expression.end_byte, ")")
+        elif {inner.type, outer.type} & {"??"} and {inner.type, outer.type} & {"&&", "||"}:
+            raise self.e.error(parent, f"erasing the type assertion would mix `{inner.type}` "
+                               f"and `{outer.type}` without parentheses; add them")
+
+
+_TIGHTER_THAN_AS = frozenset(
+    {"+", "-", "*", "/", "%", "**", "<<", ">>", ">>>", "<", ">", "<=", ">=", "instanceof",
+     "in"}
+)
 
 
 # esbuild's helpers for experimentalDecorators, each on one line so no line moves.
