@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import itertools
 from bisect import bisect_right
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -713,8 +713,9 @@ class _Eraser:
 
         Occurrences are found in the bytes and each is confirmed on the tree: an identifier
         (or shorthand property) that no type, ``declare`` or erased namespace encloses.
-        Declarations of the same name are skipped; a nested binding that shadows the import
-        still counts as a use, which keeps the import (the safe side).
+        Declarations of the same name are skipped, and so are reads of a parameter or a
+        block's ``let``/``const``/``function``/``class`` of the same name (a ``var`` hoisted
+        out of a nested block is not seen: such a read keeps the import, the safe side).
         """
         code = self.code
         size = len(name)
@@ -727,7 +728,9 @@ class _Eraser:
                 node = self.root.descendant_for_byte_range(pos, end)
                 if node is not None and node.start_byte == pos and node.end_byte == end and (
                     node.type in ("identifier", "shorthand_property_identifier")
-                ) and not _declares(node) and not self.in_type_context(node):
+                ) and not _declares(node) and not self.in_type_context(node) and not (
+                    _shadowed(code, node, name)
+                ):
                     return True
             pos = code.find(name, pos + 1)
         return False
@@ -987,6 +990,59 @@ def _declares(node: Node) -> bool:
         return False
     declared = parent.child_by_field_name(field_name)
     return declared is not None and declared.id == node.id
+
+
+def _shadowed(code: bytes, node: Node, name: bytes) -> bool:
+    """Whether a scope between ``node`` and the module declares ``name`` again."""
+    cur = node.parent
+    while cur is not None and cur.type != "program":
+        t = cur.type
+        declared: Iterable[Node] = ()
+        if t in _FUNCTIONS:
+            params = cur.child_by_field_name("parameters")
+            single = cur.child_by_field_name("parameter")
+            declared = [*(params.named_children if params is not None else []),
+                        *([single] if single is not None else [])]
+            own = cur.child_by_field_name("name")
+            if own is not None and t in ("function_expression", "function") and (
+                _text(code, own) == name
+            ):
+                return True
+        elif t in ("statement_block", "class_static_block", "switch_case", "switch_default"):
+            declared = cur.named_children
+        elif t == "catch_clause":
+            param = cur.child_by_field_name("parameter")
+            declared = [param] if param is not None else []
+        elif t in ("for_statement", "for_in_statement"):
+            init = cur.child_by_field_name("initializer") or cur.child_by_field_name("left")
+            declared = [init] if init is not None else []
+        for decl in declared:
+            if name in _declared_names(code, decl):
+                return True
+        cur = cur.parent
+    return False
+
+
+def _declared_names(code: bytes, decl: Node) -> set[bytes]:
+    """The names a parameter or a statement declares in its own scope."""
+    t = decl.type
+    if t in ("required_parameter", "optional_parameter"):
+        pattern = decl.child_by_field_name("pattern")
+        return set(_pattern_texts(code, pattern)) if pattern is not None else set()
+    if t in ("identifier", "object_pattern", "array_pattern", "rest_pattern",
+             "assignment_pattern"):
+        return set(_pattern_texts(code, decl))
+    if t in ("lexical_declaration", "variable_declaration"):
+        out: set[bytes] = set()
+        for item in decl.named_children:
+            target = item.child_by_field_name("name")
+            if target is not None:
+                out.update(_pattern_texts(code, target))
+        return out
+    if t in ("function_declaration", "generator_function_declaration", "class_declaration"):
+        own = decl.child_by_field_name("name")
+        return {_text(code, own)} if own is not None else set()
+    return set()
 
 
 def _pattern_texts(code: bytes, pattern: Node) -> Iterator[bytes]:
