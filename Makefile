@@ -12,14 +12,16 @@ TEST_STAMP := $(VENV)/.installed-test
 $(PY):
 	$(PYTHON) -m venv $(VENV)
 
-# What running needs: tree-sitter, tree-sitter-javascript, click, aiohttp, watchfiles.
-$(RUN_STAMP): $(PY) pyproject.toml
+# What running needs: tree-sitter, click, aiohttp, watchfiles, and the grammar setup.py
+# compiles from grammars/ (a change to its C sources needs a reinstall).
+GRAMMAR := setup.py grammars/binding.c $(wildcard grammars/tree-sitter-javascript/src/*.c)
+$(RUN_STAMP): $(PY) pyproject.toml $(GRAMMAR)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e .
 	touch $@
 
 # What testing, linting and benchmarking need on top: the `test` extra.
-$(TEST_STAMP): $(PY) pyproject.toml
+$(TEST_STAMP): $(PY) pyproject.toml $(GRAMMAR)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $@ $(RUN_STAMP)

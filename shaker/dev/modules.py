@@ -57,7 +57,8 @@ from shaker.pipeline.kinds import (
 )
 from shaker.pipeline.pipeline import Pipeline, PipelineOptions, new_resolver, read_source
 from shaker.pipeline.plugins import PluginContainer, PluginError
-from shaker.pipeline.record import ModuleError, ModuleRecord, error_at
+from shaker.pipeline.record import ModuleError, ModuleRecord, display_name, error_at
+from shaker.pipeline.resolve import is_browser_external
 from shaker.protocol import CLIENT_PATH
 from shaker.source import Source
 from shaker.web.responses import BASE_HEADERS, etag_for, respond
@@ -276,9 +277,11 @@ class ModuleServer:
         """Answer for ``/@id/<id>``: only what a plugin's ``load`` returns, never the disk."""
         url = virtual_url(id)
         try:
-            kind = module_kind(id)  # a plugin's module is code unless its id says otherwise
-            built = await self._run(self._build, kind if kind in ("css", "json", "raw") else "js",
-                                    id, url)
+            # A plugin's module is code unless its id says otherwise; a browser-field `false`
+            # entry's id ends like the file it stands for, yet it is the empty module.
+            kind = "empty" if is_browser_external(id) else module_kind(id)
+            built = await self._run(self._build, kind if kind in ("css", "json", "raw", "empty")
+                                    else "js", id, url)
         except FileNotFoundError:
             return respond(request, f"no plugin loads {id!r}\n", "text/plain", status=404)
         except Exception as exc:
@@ -295,6 +298,8 @@ class ModuleServer:
                               timestamps=self.graph.timestamp)
         if kind == "url":
             return _Built(url_module(under_base(url, self.base)), ModuleFacts())
+        if kind == "empty":
+            return _Built(pipeline.empty(id).code, ModuleFacts())
         source = pipeline.load(id)
         record: ModuleRecord
         if kind == "json":
@@ -321,6 +326,7 @@ class ModuleServer:
             pipeline = Pipeline(self.options, self.plugins, new_resolver(self.options))
             source = await self._run(pipeline.load, str(file))
             html = await self.plugins.transform_index_html(source.text, url)
+            html = await self._run(self._inline_modules, pipeline, html, str(file), url)
         except Exception as exc:
             self._report(exc, url, str(file))
             return respond(request, f"{exc}\n", "text/plain; charset=utf-8", status=500)
@@ -329,6 +335,36 @@ class ModuleServer:
             html = rebase_html(html, self.base)
         html = inject_client(html, under_base(CLIENT_PATH, self.base))
         return respond(request, html, "text/html; charset=utf-8")
+
+    def _inline_modules(self, pipeline: Pipeline, html: str, page: str, url: str) -> str:
+        """A page's inline ``<script type="module">`` through the pipeline, as the build does
+        (``import "./helper"`` resolved, defines applied); a failure is reported and the
+        script left as it is (the browser then fails on it too)."""
+        from shaker.pipeline.html import apply_edits, parse_html
+
+        edits = []
+        writer = ImportWriter(url, root=self.root, base=self.base,
+                              timestamps=self.graph.timestamp)
+        for ref in parse_html(html).refs:
+            if ref.kind != "inline-module":
+                continue
+            padding = "\n" * (ref.line - 1) + " " * ref.column  # the page's lines and columns
+            source = Source(display_name(page), (padding + ref.value).encode(
+                "utf-8", "surrogatepass"))
+            try:
+                code = pipeline.javascript(source, page, writer, sourcemap=False).code
+            except ModuleError as exc:
+                self._report_from_worker(exc, url, page)
+                continue
+            edits.append((ref.start, ref.end, code[len(padding):] if code.startswith(padding)
+                          else code.lstrip("\n")))
+        return apply_edits(html, edits) if edits else html
+
+    def _report_from_worker(self, exc: BaseException, url: str, id: str) -> None:
+        """Report from the worker thread: the overlay and the log are the loop's."""
+        loop = self.plugins.loop
+        if loop is not None:
+            loop.call_soon_threadsafe(self._report, exc, url, id)
 
     # -- linking ----------------------------------------------------------------------------
 
@@ -427,7 +463,7 @@ def _linking(record: ModuleRecord, source: Source, writer: ImportWriter) -> _Lin
     stars = tuple(written[s] for s in served.star_reexports if s in written)
     imports = tuple((writer.url_of(target), i.name, i.offset) for i in imported
                     if (target := by_specifier.get(i.specifier)) is not None
-                    and target.kind in ("js", "json"))
+                    and target.kind in ("js", "json", "empty"))
     return _Linking((served.exports, stars), imports)
 
 
