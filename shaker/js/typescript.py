@@ -17,11 +17,10 @@ edits move text, so the result then carries a source map from the one :class:`Ed
 CommonJS forms (``import x = require()``, ``export =``) and import aliases of values are
 refused: an ES module cannot express them.
 
-The parser is tree-sitter-typescript; two of its gaps are worked around before anything is
-decided (see :func:`parse_typescript`), and one silent misparse is corrected after parsing
-(see :func:`_misparsed_qualified_types`).  Every decision is taken on the syntax tree; the
-bytes are read only to copy them, to find an identifier's occurrences for the tree to
-confirm, and to find where a line ends.
+The parser is tree-sitter-typescript; four of its gaps are worked around before anything is
+decided, and one silent misparse is corrected after parsing (see :func:`parse_typescript`).
+Every decision is taken on the syntax tree; the bytes are read only to copy them, to find
+an identifier's occurrences for the tree to confirm, and to find where a line ends.
 """
 
 from __future__ import annotations
@@ -134,16 +133,23 @@ class Parsed:
 def parse_typescript(source: Source, tsx: bool = False) -> Parsed:
     """Parse ``source`` with tree-sitter-typescript or raise :class:`ShakerSyntaxError`.
 
-    tree-sitter-typescript 0.23 lacks three valid forms; each shows as an ERROR node of a
-    known shape, and the word that upsets the grammar is blanked in a copy of the source
-    (same length, so every offset still holds) before parsing again:
+    tree-sitter-typescript 0.23 lacks four valid forms; each shows as an ERROR node of a
+    known shape, and the byte that upsets the grammar is replaced in a copy of the source
+    (same length, so every offset still holds; the output is cut from the original bytes)
+    before parsing again:
 
     - variance annotations on type parameters (``<in T, out U>``, TS 4.7): ``in``/``out``
       parse as a parameter named ``in`` followed by an ERROR; being types, they are erased
       anyway;
     - ``export type * from "m"`` (TS 5.0): ``type`` is an ERROR; the statement is erased;
     - ``accessor`` after another modifier (``static accessor x``): ``accessor`` is taken as
-      the field's name and the real name is an ERROR; the keyword stays in the output.
+      the field's name and the real name is an ERROR; the keyword stays in the output;
+    - interface members without separators whose next line starts with ``<`` or ``[``
+      (a call or index signature): a ``;`` is put after the member (see
+      :func:`_member_separators`).
+
+    After parsing, ``x as a.b.C`` (a type of three or more names) is silently read as
+    ``(x as a.b).C``; :meth:`_Eraser._misparse` corrects that from the tree.
     """
     code = source.code
     text = code.replace(b"\0", b" ") if b"\0" in code else code
