@@ -44,11 +44,17 @@ from shaker.js.sourcemap import SourceMap
 from shaker.source import Source
 
 __all__ = [
+    "TYPESCRIPT_SUFFIXES",
     "TypeScriptOptions",
     "TypeScriptResult",
     "parse_typescript",
     "strip_types",
 ]
+
+
+# File suffix -> whether it uses the TSX grammar (TypeScriptOptions.tsx).
+TYPESCRIPT_SUFFIXES: dict[str, bool] = {".ts": False, ".mts": False, ".cts": False,
+                                        ".tsx": True}
 
 
 @dataclass(frozen=True)
