@@ -1381,7 +1381,9 @@ class _Lowering:
                     node = e.root.descendant_for_byte_range(pos, end)
                     if node is not None and node.start_byte == pos and node.end_byte == end and (
                         node.id not in skip
-                    ) and not _declares(node) and not e.in_type_context(node):
+                    ) and not _declares(node) and not e.in_type_context(node) and not (
+                        _shadowed(code, node, name)
+                    ):
                         text = name.decode()
                         if node.type == "identifier":
                             e.replace(pos, end, f"{param}.{text}")
