@@ -414,3 +414,20 @@ def _check_nuls(source: Source, root: Node) -> None:
                 source,
             )
         pos = code.find(b"\0", pos + 1)
+
+
+def check_tree(source: Source, root: Node) -> None:
+    """Raise :class:`ShakerSyntaxError` for the first ERROR or MISSING node under ``root``,
+    for a NUL outside a string, template, comment or regular expression, and for a keyword or
+    string as the local name of an import or export (see :func:`_check_module_names`).
+
+    Shared with :mod:`shaker.js.typescript`: tree-sitter-typescript extends this grammar, so
+    its error nodes and text node names are the same, and one located message serves both.
+    A caller that parsed a copy with NULs blanked (as :func:`parse` does) passes the tree of
+    that copy; ``source`` keeps the original bytes for the message and the code frame.
+    """
+    if root.has_error:
+        _raise_first_error(source, root)
+    if b"\0" in source.code:
+        _check_nuls(source, root)
+    _check_module_names(source, root)
