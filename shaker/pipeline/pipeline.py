@@ -170,8 +170,8 @@ class Pipeline:
         kind = module_kind(path, query)
         if kind is None:
             raise ResolveError(specifier, importer, f"{os.path.basename(path)} is not "
-                               "JavaScript, JSON, CSS or a known asset type (shaker does not "
-                               "compile TypeScript or JSX yet)")
+                               "JavaScript, TypeScript, JSX, JSON, CSS or a known asset type "
+                               "(import it with ?url or ?raw, or add a plugin that loads it)")
         return Target(path, kind, query)
 
     def relative(self, id: str) -> str:
