@@ -78,14 +78,11 @@ def jsx_options(tsconfig: TsConfig, development: bool) -> JsxOptions:
 
 
 def _with_refresh(result: RefreshResult, runtime: str) -> str:
-    """The registered module, tied to the runtime, and how it takes its updates."""
+    """The registered module, tied to the runtime, and (when it registered components) how
+    it takes its updates: in place when the new version exports only components, else on to
+    its importers with the reason."""
     prologue = fill(template("refresh-prologue.js"), {"RUNTIME": runtime}).rstrip("\n")
-    if result.boundary_candidate:
-        epilogue = template("refresh-boundary.js")
-    else:
-        epilogue = fill(template("refresh-invalidate.js"), {"REASON": (
-            "Could not Fast Refresh: a module that exports React components must export "
-            "only components")})
+    epilogue = template("refresh-accept.js") if result.components else ""
     code = result.code
     if code.startswith("#!"):  # the prologue goes after a hashbang line
         line_end = code.find("\n") + 1 or len(code)

@@ -8,6 +8,16 @@ export const register = RefreshRuntime.register;
 export const createSignatureFunctionForTransform =
   RefreshRuntime.createSignatureFunctionForTransform;
 
+/** Why a module's new exports cannot be refreshed in place, or undefined when they can. */
+export function incompatible(exports) {
+  for (const key in exports) {
+    if (key !== "__esModule" && !RefreshRuntime.isLikelyComponentType(exports[key])) {
+      return `Could not Fast Refresh ("${key}" export is incompatible)`;
+    }
+  }
+  return undefined;
+}
+
 let pending;
 /** Re-render after a batch of component updates (several modules may update at once). */
 export function enqueueUpdate() {
