@@ -219,7 +219,9 @@ def manifest_chunks(outputs: Mapping[Node, Output], emitted: Emitted, entries: s
     """Vite-style chunks: keyed by source path, or ``_<file>`` for generated modules."""
     keys: dict[Node, str] = {}
     for node, name in emitted.names.items():
-        if node.role in ("js", "json", "asset") or (node.role == "css" and node in entries):
+        if not os.path.isabs(node.path) and node.role in ("js", "json"):
+            keys[node] = node.path.replace("\0", "")  # a virtual module: its id, as Vite
+        elif node.role in ("js", "json", "asset") or (node.role == "css" and node in entries):
             keys[node] = os.path.relpath(node.path, root).replace(os.sep, "/")
         elif node.role in JS_ROLES:
             keys[node] = "_" + os.path.basename(name)

@@ -1,5 +1,5 @@
-"""Modules shaker writes itself: JSON, ``?raw`` text, asset URLs, stylesheet modules, and the
-empty module of a ``browser`` field ``false`` entry.
+"""Modules shaker writes itself: JSON, ``?raw`` text, asset URLs, stylesheet modules, the
+empty module of a ``browser`` field ``false`` entry, and ``vite/modulepreload-polyfill``.
 
 Their code is JavaScript package data in ``shaker/pipeline/templates`` (never a Python
 string); ``__SHAKER_NAME__`` placeholders are filled with JSON literals in one pass, so a value
@@ -88,6 +88,17 @@ def empty_module() -> str:
     return template("browser-external.js")
 
 
+MODULEPRELOAD_POLYFILL = "vite/modulepreload-polyfill"
+"""The built-in module backend integrations tell users to import (Vite's plugin's id)."""
+MODULEPRELOAD_POLYFILL_ID = "\0" + MODULEPRELOAD_POLYFILL + ".js"
+"""Its virtual module id (``/@id/__x00__vite/modulepreload-polyfill.js`` in dev)."""
+
+
+def modulepreload_polyfill(mode: str) -> str:
+    """``vite/modulepreload-polyfill``: empty in development, the polyfill in a build."""
+    return template("modulepreload-polyfill.js") if mode == "production" else ""
+
+
 def url_module(url: str) -> str:
     """An asset or ``?url`` import: the file's public URL as the default export."""
     return fill(template("asset-url.js"), {"URL": url})
@@ -104,5 +115,6 @@ def stylesheet_loader(href: str) -> str:
     return fill(template("css-loader.js"), {"HREF": href})
 
 
-__all__ = ["empty_module", "fill", "json_module", "raw_module", "style_module", "stylesheet_loader",
-           "template", "url_module"]
+__all__ = ["MODULEPRELOAD_POLYFILL", "MODULEPRELOAD_POLYFILL_ID", "empty_module", "fill",
+           "json_module", "modulepreload_polyfill", "raw_module", "style_module",
+           "stylesheet_loader", "template", "url_module"]

@@ -27,7 +27,14 @@ from shaker.options import Mode, TransformOptions
 from shaker.pipeline.cjs import commonjs_module, is_dependency_file
 from shaker.pipeline.compile import compile_module
 from shaker.pipeline.css import css_references
-from shaker.pipeline.generated import empty_module, json_module, raw_module
+from shaker.pipeline.generated import (
+    MODULEPRELOAD_POLYFILL,
+    MODULEPRELOAD_POLYFILL_ID,
+    empty_module,
+    json_module,
+    modulepreload_polyfill,
+    raw_module,
+)
 from shaker.pipeline.html import apply_edits
 from shaker.pipeline.kinds import RESOLVE_EXTENSIONS, module_kind
 from shaker.pipeline.plugins import PluginContainer
@@ -108,14 +115,17 @@ class Pipeline:
     def resolve(self, specifier: str, importer: str) -> Target | None:
         """What ``specifier`` imported from ``importer`` (a file path or a virtual id) names.
 
-        None: leave it as written (URLs, ``public/`` files, the dev server's ``/@`` URLs).
+        None: leave it as written (URLs, ``public/`` files, the dev server's ``/@`` URLs,
+        with or without the base).
+        ``vite/modulepreload-polyfill`` is a built-in virtual module (after plugins, which
+        may replace it).
         A ``browser`` field ``false`` entry is ``Target(<browser-external id>, "empty",
         virtual=True)``: virtual, so the dev server writes a ``/@id/`` URL for it; ``empty``,
         so dev and build load it with :meth:`empty` instead of reading a file.
         Raises :class:`ResolveError` when nothing matches.
         """
-        if specifier.startswith("/@"):
-            return None
+        if specifier.startswith("/@") or specifier.startswith(self.options.base + "@"):
+            return None  # the dev server's own URLs (/@shaker/client), under the base too
         if not os.path.isabs(importer):  # a virtual module imports relative to the root
             importer = str(self.options.root / "index.html")
         if self.plugins.has("resolve_id"):
@@ -125,6 +135,8 @@ class Pipeline:
                     return Target(answer, module_kind(answer) or "js", virtual=True)
                 path, query = split_query(answer)
                 return self._target(specifier, importer, os.path.realpath(path), query)
+        if specifier == MODULEPRELOAD_POLYFILL:
+            return Target(MODULEPRELOAD_POLYFILL_ID, "js", virtual=True)
         if is_url(specifier):
             return None
         aliased = self._tsconfig_path(specifier, importer)
@@ -197,6 +209,8 @@ class Pipeline:
         """The text of ``id``: a plugin's ``load`` answer, else the file, which must be UTF-8;
         then the plugins' ``transform`` hooks."""
         text = self.plugins.load(id) if self.plugins.has("load") else None
+        if text is None and id == MODULEPRELOAD_POLYFILL_ID:
+            text = modulepreload_polyfill(self.options.mode)
         if text is None:
             if not os.path.isabs(id):
                 raise FileNotFoundError(f"no plugin loads {id!r}")
