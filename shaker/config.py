@@ -55,6 +55,20 @@ into place (``shaker.build.outdir.Staging``); the dev server's watcher recognise
 
 DEFAULT_MAX_MESSAGE_BYTES = 1024 * 1024
 
+DEFAULT_CORS_ORIGINS: tuple[re.Pattern[str], ...] = (
+    re.compile(r"^https?://(?:(?:[^:]+\.)?localhost|127\.0\.0\.1|\[::1\])(?::\d+)?$"),
+)
+"""``server.cors`` by default: Vite's ``defaultAllowedOrigins``, pages on ``localhost``
+(and ``*.localhost``), ``127.0.0.1`` and ``[::1]``, any port, http or https: a backend on
+``http://127.0.0.1:8000`` (runserver, Flask, uvicorn) loads modules from the dev server."""
+
+DEFAULT_RELOAD_DELAY = 1500
+"""``server.watch.reload_delay``: how long, in ms, a page waits after a change to a reload
+glob for its backend to start restarting (Django's and Werkzeug's reloaders look for changes
+once a second) before it reloads anyway."""
+
+CorsOrigins = bool | tuple[str | re.Pattern[str], ...]
+
 
 class ConfigError(Exception):
     """A config file that cannot be used; ``details`` holds the formatted traceback and
@@ -233,19 +247,89 @@ class WatchConfig:
     use_polling: bool = False
     interval: int = 300
     debounce: int = 1
+    reload: tuple[str, ...] = ()
+    """Globs, relative to the root, of files a backend renders or runs (``templates/**/*.html``,
+    ``**/*.py``): watched, never served; a change reloads every page once its origin answers
+    (``../templates/**`` reaches outside the root)."""
+    reload_delay: int = DEFAULT_RELOAD_DELAY
+    """ms a page gives its backend, after a reload glob changed, to go down for a restart."""
 
     def __post_init__(self) -> None:
-        if isinstance(self.ignored, str):
-            _set(self, "ignored", (self.ignored,))
-        else:
-            _set(self, "ignored", tuple(self.ignored))
+        for name in ("ignored", "reload"):
+            value = getattr(self, name)
+            _set(self, name, (value,) if isinstance(value, str) else tuple(value))
         if self.interval <= 0 or self.debounce <= 0:
             raise ValueError("watch.interval and watch.debounce must be positive (milliseconds)")
+        if self.reload_delay < 0:
+            raise ValueError("watch.reload_delay must not be negative (milliseconds)")
+        for glob in self.reload:
+            if not isinstance(glob, str) or not glob.strip() or glob.startswith("/"):
+                raise ValueError(f"watch.reload: {glob!r} is not a glob relative to the root "
+                                 "(such as 'templates/**/*.html')")
+
+
+def _origin(value: str, label: str) -> str:
+    """``scheme://host[:port]`` (lower-case scheme and host, no trailing ``/``) or ValueError."""
+    parts = urlsplit(value.strip())
+    try:
+        parts.port  # noqa: B018 - raises ValueError for a port out of range
+    except ValueError:
+        raise ValueError(f"{label}: {value!r} has an invalid port") from None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname \
+            or parts.path not in ("", "/") or parts.query or parts.fragment or parts.username:
+        raise ValueError(f"{label}: {value!r} is not an origin such as "
+                         "'http://localhost:8000' (scheme, host and port, no path)")
+    return f"{parts.scheme.lower()}://{parts.netloc.lower()}"
+
+
+def _cors_origins(value: Any) -> CorsOrigins:
+    """``server.cors`` as ``True``, ``False`` or a tuple of origins and compiled regexes."""
+    if isinstance(value, Mapping):  # Vite's `cors: {origin: ...}`
+        unknown = sorted(set(value) - {"origin"})
+        if unknown:
+            raise ValueError(f"server.cors: only 'origin' is supported, not {unknown}")
+        value = value.get("origin", True)
+    if isinstance(value, bool):
+        return value
+    if value == "*":
+        return True
+    items = (value,) if isinstance(value, (str, re.Pattern)) else tuple(value)
+    out: list[str | re.Pattern[str]] = []
+    for item in items:
+        if isinstance(item, re.Pattern):
+            out.append(item)
+        elif isinstance(item, str):
+            out.append(_origin(item, "server.cors"))
+        else:
+            raise TypeError(f"server.cors: expected origins (str) or compiled regexes, not "
+                            f"{type(item).__name__}")
+    return tuple(out)
+
+
+def _loopback(name: str) -> bool:
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
 
 
 @dataclass(frozen=True)
 class ServerConfig:
-    """The dev server. ``allowed_hosts=True`` disables the DNS-rebinding check (opt-in only)."""
+    """The dev server. ``allowed_hosts=True`` disables the DNS-rebinding check (opt-in only).
+
+    Backend mode (a page rendered by Django, Flask or FastAPI that loads modules from here):
+    ``cors`` says which pages may read modules and open the WebSocket: Vite's localhost rule
+    by default (:data:`DEFAULT_CORS_ORIGINS`), ``True`` for any, ``False`` for none, or a list
+    of origins (``"http://app.test:8000"``) and compiled regexes (matched against the whole
+    origin). ``origin`` (``"http://localhost:5173"``) prefixes the asset URLs the server
+    writes (imports of images, CSS ``url()``), so a page on another origin loads them from
+    here, as Vite's ``server.origin``. ``proxy`` (``"http://127.0.0.1:8000"``) forwards every
+    request this server does not answer to that backend, WebSockets included, and injects the
+    client into its HTML pages: one port for both. A backend on another machine needs
+    ``proxy_remote=True``.
+    """
 
     port: int = 5173
     host: str = "localhost"
@@ -257,8 +341,22 @@ class ServerConfig:
     max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES
     hmr: HmrConfig = field(default_factory=HmrConfig)
     watch: WatchConfig = field(default_factory=WatchConfig)
+    cors: CorsOrigins = DEFAULT_CORS_ORIGINS
+    origin: str | None = None
+    proxy: str | None = None
+    proxy_remote: bool = False
 
     def __post_init__(self) -> None:
+        _set(self, "cors", _cors_origins(self.cors))
+        if self.origin is not None:
+            _set(self, "origin", _origin(self.origin, "server.origin"))
+        if self.proxy is not None:
+            proxy = _origin(self.proxy, "server.proxy")
+            name = urlsplit(proxy).hostname or ""
+            if not self.proxy_remote and not _loopback(name):
+                raise ValueError(f"server.proxy: {self.proxy!r} is not on this machine; "
+                                 "set server.proxy_remote=True to forward to another host")
+            _set(self, "proxy", proxy)
         if not 0 <= self.port < 65536:  # 0 asks the OS for a free port (tests use it)
             raise ValueError(f"server.port out of range: {self.port}")
         if self.max_message_bytes <= 0:

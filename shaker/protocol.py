@@ -131,11 +131,17 @@ class UpdatePayload:
 
 @dataclass(frozen=True)
 class FullReload:
-    """``reason`` is shaker's addition: every full reload says why, in words."""
+    """``reason`` is shaker's addition: every full reload says why, in words.
+
+    ``wait_for_origin`` (shaker's, for backend pages): reload only once the page's own origin
+    answers again; the number is how many ms the backend may take to go down for a restart
+    (a file it runs changed), during which the page keeps checking before it reloads.
+    """
 
     path: str | None = None
     triggered_by: str | None = None
     reason: str | None = None
+    wait_for_origin: int | None = None
     type: Literal["full-reload"] = field(default="full-reload", init=False)
 
 
@@ -193,6 +199,7 @@ _WIRE_NAMES = {
     "first_invalidated_by": "firstInvalidatedBy",
     "triggered_by": "triggeredBy",
     "during_update": "duringUpdate",
+    "wait_for_origin": "waitForOrigin",
 }
 # Fields that stay on the wire even when None/absent would otherwise drop them.
 _ALWAYS = {"data"}

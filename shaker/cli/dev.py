@@ -81,9 +81,12 @@ def apply_flags(
     strict_port: bool,
     base: str | None,
     poll: bool = False,
+    proxy: str | None = None,
 ) -> Config:
     """Command-line flags over the config file's values (only the flags actually given)."""
     server: dict[str, object] = {}
+    if proxy is not None:
+        server["proxy"] = proxy
     if poll:
         server["watch"] = dataclasses.replace(config.server.watch, use_polling=True)
     if port is not None:
@@ -112,6 +115,7 @@ class DevFlags:
     strict_port: bool = False
     base: str | None = None
     poll: bool = False
+    proxy: str | None = None
 
     def apply(self, config: Config) -> Config:
         return apply_flags(config, **dataclasses.asdict(self))
@@ -377,6 +381,9 @@ async def _serve(session: DevSession, started: float) -> int:
 )
 @click.option("--base", default=None, callback=parse_base,
               help="Public base path [default: /].")
+@click.option("--proxy", metavar="URL", default=None,
+              help="Forward what the dev server does not serve to this backend "
+                   "(http://127.0.0.1:8000), injecting the client into its pages.")
 def dev(
     root: Path,
     port: int | None,
@@ -387,13 +394,14 @@ def dev(
     debug: bool,
     poll: bool,
     base: str | None,
+    proxy: str | None,
 ) -> None:
     """Serve ROOT with hot module replacement."""
     started = time.perf_counter()
     _configure_logging(debug)
     project = load_project_config(root, config_file)
     flags = DevFlags(port=port, host=host, open_browser=open_browser, strict_port=strict_port,
-                     base=base, poll=poll)
+                     base=base, poll=poll, proxy=proxy)
     try:
         config = flags.apply(project.config)
     except (TypeError, ValueError) as exc:

@@ -60,6 +60,11 @@ export interface FullReloadPayload {
   triggeredBy?: string;
   /** Why the server could not hot-update (shaker's addition; logged by the client). */
   reason?: string;
+  /**
+   * Reload only once the page's origin answers again (shaker's addition, for pages a backend
+   * renders): ms the backend may take to go down for a restart first.
+   */
+  waitForOrigin?: number;
 }
 
 export interface PrunePayload {

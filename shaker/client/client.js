@@ -57,7 +57,7 @@ const PING_SUBPROTOCOL = 'shaker-ping'; // protocol.PING_SUBPROTOCOL
  *
  * @typedef {{type: 'connected'}} ConnectedPayload
  * @typedef {{type: 'update', updates: Update[]}} UpdatePayload
- * @typedef {{type: 'full-reload', path?: string, triggeredBy?: string, reason?: string}} FullReloadPayload
+ * @typedef {{type: 'full-reload', path?: string, triggeredBy?: string, reason?: string, waitForOrigin?: number}} FullReloadPayload
  * @typedef {{type: 'prune', paths: string[]}} PrunePayload
  * @typedef {{type: 'error', err: import('./overlay.js').OverlayError, duringUpdate?: boolean}} ErrorPayload
  * @typedef {{type: 'custom', event: string, data?: any}} CustomPayload
@@ -162,6 +162,7 @@ const handlers = {
     await hmr.notifyListeners(EVENTS.beforeFullReload, payload);
     if (!hasDocument || !reloadConcernsThisPage(payload.path)) return;
     if (payload.reason) logger.log(`full reload: ${payload.reason}`);
+    if (payload.waitForOrigin !== undefined) await waitForOrigin(payload.waitForOrigin);
     pageReload();
   },
 
@@ -258,6 +259,47 @@ let reloadTimer = /** @type {ReturnType<typeof setTimeout> | undefined} */ (unde
 function pageReload() {
   clearTimeout(reloadTimer);
   reloadTimer = setTimeout(() => location.reload(), 20);
+}
+
+/** How long a page waits for its backend to answer again before reloading anyway (ms). */
+const ORIGIN_TIMEOUT = 30000;
+
+/**
+ * Resolve once the page's own origin answers again, so a reload never lands on a backend that
+ * is restarting (runserver after a Python file changed). For the first `grace` ms an answer
+ * does not count yet: the backend may still go down (its reloader looks for changes once a
+ * second); once a request fails, the first answer after it counts at once. Bounded by
+ * `ORIGIN_TIMEOUT`: then the page reloads anyway.
+ * @param {number} grace
+ */
+async function waitForOrigin(grace) {
+  const start = Date.now();
+  let wentDown = false;
+  for (;;) {
+    const up = await originAnswers();
+    const elapsed = Date.now() - start;
+    if (up && (wentDown || elapsed >= grace)) return;
+    if (!up && !wentDown) {
+      wentDown = true;
+      logger.log(`waiting for ${location.origin} to answer again...`);
+    }
+    if (elapsed >= ORIGIN_TIMEOUT) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** @returns {Promise<boolean>} whether the page's URL answers (any status) */
+async function originAnswers() {
+  try {
+    await fetch(location.href, {
+      method: 'HEAD',
+      cache: 'no-store',
+      signal: AbortSignal.timeout(5000),
+    });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Whether an overlay shows an error met while the page loaded (not during an update). */

@@ -2,10 +2,13 @@
 
 Order matters (reference/vite-hmr.md §3.5): (1) refuse request-targets no browser sends (400),
 before anything looks at the path; (2) refuse unknown ``Host`` names (403, DNS rebinding);
-(3) dispatch: the WebSocket, ``/@shaker/*`` client files, ``/@id/`` virtual modules, ``/@fs/``
-allowed files outside the root, then project files. Every file path goes through
-``fs_guard.guard_path`` after canonicalisation and after plugin resolution. No response carries
-``Access-Control-Allow-Origin``: another site's page cannot read anything from this server.
+(3) CORS (``shaker.dev.backend``): the origins of ``server.cors`` (pages on localhost by
+default, as in Vite) may read answers, any other site's page cannot; (4) dispatch: the
+WebSocket, ``/@shaker/*`` client files (and ``<base>@vite/client``), ``/@id/`` virtual modules,
+``/@fs/`` allowed files outside the root, then project files. Every file path goes through
+``fs_guard.guard_path`` after canonicalisation and after plugin resolution. With
+``server.proxy``, what the dispatcher does not serve (404, or a method other than GET/HEAD)
+goes to the backend (``shaker.dev.proxy``).
 """
 
 from __future__ import annotations
@@ -17,16 +20,20 @@ from typing import TYPE_CHECKING, Protocol
 from aiohttp import web
 
 from shaker import protocol
+from shaker.dev.backend import VITE_CLIENT_PATH, cors_middleware, vite_client_module
 from shaker.dev.imports import FS_PREFIX, VIRTUAL_PREFIX, virtual_id
 from shaker.dev.modules import REACT_REFRESH_PATH
+from shaker.pipeline.kinds import JS_MIME
+from shaker.web.cors import CorsPolicy
 from shaker.web.fs_guard import Target, guard_path, parse_target
-from shaker.web.responses import plain
+from shaker.web.responses import plain, respond
 
 if TYPE_CHECKING:
     from shaker.config import Config
     from shaker.dev.client_assets import ClientAssets
     from shaker.dev.hot_channel import HotChannel
     from shaker.dev.modules import ModuleServer
+    from shaker.dev.proxy import BackendProxy
     from shaker.pipeline.plugins import PluginContainer
     from shaker.web.fs_guard import DenyList
 
@@ -43,6 +50,7 @@ class ServerParts(Protocol):
     plugins: PluginContainer
     ws: HotChannel
     ws_path: str
+    proxy: BackendProxy | None
 
 TARGET_KEY = web.RequestKey("shaker.target", Target)
 _CLIENT_PREFIX = protocol.CLIENT_PATH.rsplit("/", 1)[0] + "/"  # "/@shaker/"
@@ -92,7 +100,22 @@ class Dispatcher:
             return path[len(self.base) - 1 :]
         return None
 
+    def reserved(self, request: web.Request) -> bool:
+        """Whether the request is for this server's own URLs (``/@shaker/``, ``<base>@...``,
+        the WebSocket), which never go to a ``server.proxy`` backend."""
+        path = request[TARGET_KEY].path
+        stripped = self._strip_base(path)
+        return path == self.ws_path or (stripped or "").startswith("/@")
+
     async def handle(self, request: web.Request) -> web.StreamResponse:
+        """Dispatch; with ``server.proxy``, what is not served here goes to the backend."""
+        response = await self.dispatch(request)
+        proxy = self.server.proxy
+        if proxy is not None and response.status in (404, 405) and not self.reserved(request):
+            return await proxy.forward(request)
+        return response
+
+    async def dispatch(self, request: web.Request) -> web.StreamResponse:
         target = request[TARGET_KEY]
         if target.path == self.ws_path:
             return await self.server.ws.handle(request)
@@ -103,6 +126,8 @@ class Dispatcher:
             return plain(404, f"Not found (the server is configured with base {self.base!r})")
         if path.startswith(_CLIENT_PREFIX):
             return self.server.client.serve(request, path[len(_CLIENT_PREFIX) :])
+        if path == VITE_CLIENT_PATH:
+            return respond(request, vite_client_module(self.base), JS_MIME)
         modules = self.server.modules
         if path.startswith(VIRTUAL_PREFIX):
             return await modules.serve_virtual(request, virtual_id(path[len(VIRTUAL_PREFIX) :]))
@@ -153,6 +178,12 @@ class Dispatcher:
 
 def create_app(server: ServerParts) -> web.Application:
     """The application for ``server``; the caller runs it (``DevServer.start`` or a test)."""
-    app = web.Application(middlewares=[reject_invalid_request, host_check(server)])
-    app.router.add_route("*", "/{tail:.*}", Dispatcher(server).handle)
+    dispatcher = Dispatcher(server)
+    policy = CorsPolicy.from_config(server.config.server.cors)
+    proxy = server.proxy
+    forwarded = (lambda request: False) if proxy is None else (
+        lambda request: not dispatcher.reserved(request))
+    app = web.Application(middlewares=[reject_invalid_request, host_check(server),
+                                       cors_middleware(policy, forwarded)])
+    app.router.add_route("*", "/{tail:.*}", dispatcher.handle)
     return app

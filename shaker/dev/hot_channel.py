@@ -3,7 +3,8 @@
 Upgrade acceptance (reference/vite-hmr.md §3.4, made stricter): the subprotocol must be
 ``shaker-hmr`` (or ``shaker-ping`` for the restart poll, which is accepted and closed with 1000
 at once, carrying no data); the ``Host`` must be allowed; the per-start ``token`` query
-parameter is always required; an ``Origin``, when present, must be the server's own.
+parameter is always required; an ``Origin``, when present, must be the server's own or one
+that ``server.cors`` allows (a page a backend renders, as in Vite).
 
 Per connection: ``connected`` is the first frame, then a buffered ``error``/``full-reload`` if
 one was sent while no client was open, then the ``shaker:client:connect`` and ``connection``
@@ -30,6 +31,7 @@ from aiohttp import WSMsgType, web
 
 from shaker import protocol
 from shaker.pipeline.plugins import call_logged
+from shaker.web.cors import CorsPolicy
 from shaker.web.hosts import AllowedHosts, origin_allowed
 
 logger = logging.getLogger("shaker")
@@ -123,10 +125,13 @@ class HotChannel:
         trusted_origin_hosts: frozenset[str] = frozenset(),
         max_message_bytes: int = 1024 * 1024,
         debug: bool = False,
+        cors: CorsPolicy | None = None,
     ) -> None:
         self.token = token
         self.allowed_hosts = allowed_hosts
         self.trusted_origin_hosts = trusted_origin_hosts
+        self.cors = cors or CorsPolicy()
+        """Other origins whose pages may connect (``server.cors``): backend-rendered pages."""
         self.max_message_bytes = max_message_bytes
         self.debug = debug
         self._handlers: dict[str, list[Handler]] = {}
@@ -226,7 +231,7 @@ class HotChannel:
         if not hmac.compare_digest(token.encode(), self.token.encode()):
             return self._refuse(request, 403, "missing or wrong token")
         origin = request.headers.get("Origin")
-        if origin is not None and not origin_allowed(
+        if origin is not None and not self.cors.allows(origin) and not origin_allowed(
             origin, request.headers.get("Host"), self.trusted_origin_hosts
         ):
             return self._refuse(request, 403, "origin not allowed")

@@ -10,7 +10,9 @@ The pipeline resolves every import to a file (``./helper`` → ``helper.js``, ``
 - a module that was hot-updated gets ``?t=<timestamp>`` so an importer served after the update
   gets the new instance instead of the one the browser cached (reference/vite-hmr.md §4.7);
 - a relative specifier stays relative (``./helper`` → ``./helper.js``) so the output reads like
-  the source; other URLs are root-absolute under the public base (``/app/``).
+  the source; other URLs are root-absolute under the public base (``/app/``);
+- a file loaded as it is (a CSS ``url()``) gets ``server.origin`` in front, when it is set, so a
+  page on another origin (a backend's) loads it from the dev server, as in Vite.
 
 The URL without a query is the module's identity in the graph.
 
@@ -80,10 +82,12 @@ class ImportWriter:
     """
 
     def __init__(self, importer: str, *, root: Path, base: str,
-                 timestamps: Callable[[str], int]) -> None:
+                 timestamps: Callable[[str], int], origin: str = "") -> None:
         self.importer = importer
         self.root = root
         self.base = base
+        self.origin = origin
+        """``server.origin`` (``http://localhost:5173``), written before file URLs."""
         self.timestamps = timestamps
         self.used: dict[str, int] = {}
         self.written: dict[str, str] = {}
@@ -113,6 +117,8 @@ class ImportWriter:
                 and not self.importer.startswith("/@"):
             relative = posixpath.relpath(text, posixpath.dirname(self.importer))
             return relative if relative.startswith("../") else "./" + relative
+        if not as_module:
+            return self.origin + under_base(text, self.base)
         return under_base(text, self.base)
 
 

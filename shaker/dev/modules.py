@@ -169,10 +169,13 @@ class ModuleServer:
         graph: ModuleGraph | None = None,
         on_prune: Callable[[list[str]], None] | None = None,
         env: Mapping[str, object] | None = None,
+        origin: str = "",
     ) -> None:
         self.root = root
         self.allowed_roots = allowed_roots
         self.base = base
+        self.origin = origin
+        """``server.origin``: asset URLs (imports, CSS ``url()``) point at the dev server."""
         self.refresh_runtime = _react_refresh_runtime(root)
         """The app's ``react-refresh/runtime`` file, when installed: Fast Refresh is on."""
         self.options = PipelineOptions(
@@ -319,9 +322,9 @@ class ModuleServer:
     def _build(self, kind: str, id: str, url: str) -> _Built:
         pipeline = Pipeline(self.options, self.plugins, new_resolver(self.options))
         writer = ImportWriter(url, root=self.root, base=self.base,
-                              timestamps=self.graph.timestamp)
+                              timestamps=self.graph.timestamp, origin=self.origin)
         if kind == "url":
-            return _Built(url_module(under_base(url, self.base)), ModuleFacts())
+            return _Built(url_module(self.origin + under_base(url, self.base)), ModuleFacts())
         if kind == "empty":
             return _Built(pipeline.empty(id).code, ModuleFacts())
         source = pipeline.load(id)

@@ -16,20 +16,25 @@ import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from aiohttp import web
 
 from shaker import protocol
 from shaker.config import Config, resolve_base, staged_outdir
 from shaker.dev.app import create_app
+from shaker.dev.backend import ReloadGlobs, reload_payload
 from shaker.dev.client_assets import ClientAssets, client_settings, join_base
 from shaker.dev.graph import ModuleGraph
 from shaker.dev.hmr import HotUpdates
 from shaker.dev.hot_channel import HotChannel
+from shaker.dev.imports import under_base
 from shaker.dev.modules import ModuleServer
+from shaker.dev.proxy import BackendProxy
 from shaker.dev.watch import IGNORED_DIRS, FileChange, FileWatcher
 from shaker.pipeline.env import load_env
 from shaker.pipeline.plugins import PluginContainer
+from shaker.web.cors import CorsPolicy
 from shaker.web.fs_guard import DenyList
 from shaker.web.hosts import AllowedHosts, is_ip_literal
 from shaker.web.listen import LOOPBACK_NAMES, WILDCARD_HOSTS, network_addresses
@@ -106,7 +111,8 @@ class DevServer:
         names: list[str] = []
         if server.allowed_hosts is not True:
             names.extend(server.allowed_hosts)
-        for extra in (server.host, server.hmr.host):
+        origin_host = urlsplit(server.origin).hostname if server.origin else None
+        for extra in (server.host, server.hmr.host, origin_host):
             if extra and extra not in WILDCARD_HOSTS and not is_ip_literal(extra):
                 names.append(extra)
         allowed: AllowedHosts = AllowedHosts(True if server.allowed_hosts is True else names)
@@ -118,12 +124,15 @@ class DevServer:
             trusted_origin_hosts=frozenset(n.lower() for n in names if not n.startswith(".")),
             max_message_bytes=server.max_message_bytes,
             debug=debug,
+            cors=CorsPolicy.from_config(server.cors),
         )
         self.allowed_roots = (
             self.root,
             *((self.root / entry).resolve() for entry in server.fs_allow),
         )
-        self.deny = DenyList(server.fs_deny)
+        self.reload_globs = ReloadGlobs(self.root, server.watch.reload)
+        """``server.watch.reload``: watched, never served; a change reloads every page."""
+        self.deny = DenyList((*server.fs_deny, *self.reload_globs.deny_patterns))
         self.plugins = PluginContainer(config.plugins)
         self.graph = ModuleGraph()
         """Every module served: imports, importers, accept facts (``shaker.dev.graph``)."""
@@ -137,6 +146,7 @@ class DevServer:
             graph=self.graph,
             on_prune=lambda urls: self.hmr.pruned(urls),
             env=load_env(self.root, "development"),
+            origin=server.origin or "",
         )
         self.hmr = HotUpdates(self)
         """Hot updates: ``handle_changes`` (the watcher's callback), ``reload_module``."""
@@ -145,6 +155,10 @@ class DevServer:
         """Output directories whose changes are ignored (``start_watching`` fills it)."""
         ws_path = server.hmr.path or protocol.WS_PATH
         self.client = ClientAssets(client_settings(config, self.token, ws_path))
+        self.proxy = (BackendProxy(server.proxy, client_src=under_base(protocol.CLIENT_PATH,
+                                                                      config.base))
+                      if server.proxy else None)
+        """``server.proxy``: the backend that gets what this server does not serve."""
         self.app: web.Application | None = None
         self.port: int | None = None
         self.urls = ServerUrls((), ())
@@ -215,7 +229,7 @@ class DevServer:
             use_polling=watch.use_polling,
             poll_interval_ms=watch.interval,
             debounce_ms=watch.debounce,
-            extra_roots=self.allowed_roots[1:],
+            extra_roots=(*self.allowed_roots[1:], *self.reload_globs.watch_roots),
         )
         try:
             await self.watcher.start()
@@ -226,6 +240,12 @@ class DevServer:
     async def _on_file_changes(self, changes: list[FileChange]) -> None:
         """The watcher's callback: hot updates for every change that is not build output."""
         changes = self.build_outputs.filter(changes)
+        reloads = [c.path for c in changes if self.reload_globs.matches(c.path)]
+        if reloads:
+            payload = reload_payload(reloads, self.root, self.config.server.watch.reload_delay)
+            logger.info("page reload (%s)", payload.reason)
+            self.ws.send(payload)
+            changes = [c for c in changes if c.path not in reloads]
         if changes:
             await self.hmr.handle_changes(changes)
 
@@ -254,6 +274,8 @@ class DevServer:
             await watcher.stop()
         await self.ws.close()
         self.modules.close()
+        if self.proxy is not None:
+            await self.proxy.close()
         if self._runner is not None:
             runner, self._runner = self._runner, None
             await runner.cleanup()
