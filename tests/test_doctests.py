@@ -12,7 +12,8 @@ import shaker
 
 MODULES = sorted(
     info.name for info in pkgutil.walk_packages(shaker.__path__, "shaker.")
-    if not info.name.endswith("__main__")
+    # the Django app's modules read settings on import (shaker.django itself does not)
+    if not info.name.endswith("__main__") and not info.name.startswith("shaker.django.")
 )
 
 

@@ -78,12 +78,16 @@ def to_json(manifest: Mapping[str, Any]) -> str:
     return json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
 
 
-def entry_tags(manifest: Mapping[str, Mapping[str, Any]], key: str, *, base: str = "/"
-               ) -> list[str]:
+def entry_tags(manifest: Mapping[str, Mapping[str, Any]], key: str, *, base: str = "/",
+               nonce: str | None = None) -> list[str]:
     """The tags a page needs for entry ``key``, as django-vite's ``vite_asset`` writes them.
 
     Stylesheets of the entry and, recursively, of its static imports (each once); the module
     script; a ``modulepreload`` for every chunk it imports statically.  Cycles are fine.
+    ``nonce`` goes on every tag, for a ``Content-Security-Policy`` with ``'nonce-…'``.
+
+    >>> entry_tags({"a.js": {"file": "assets/a-00000000.js"}}, "a.js", nonce="r4nd")
+    ['<script type="module" crossorigin nonce="r4nd" src="/assets/a-00000000.js"></script>']
     """
     if key not in manifest:
         raise KeyError(f"{key!r} is not in the manifest (keys are source paths such as "
@@ -106,10 +110,14 @@ def entry_tags(manifest: Mapping[str, Mapping[str, Any]], key: str, *, base: str
     def url(path: str) -> str:
         return html.escape(base + path, quote=True)
 
-    tags = [f'<link rel="stylesheet" href="{url(p)}">' for p in dict.fromkeys(css)]
-    tags.append(f'<script type="module" crossorigin src="{url(manifest[key]["file"])}">'
-                "</script>")
-    tags += [f'<link rel="modulepreload" crossorigin href="{url(p)}">' for p in preload]
+    extra = f' nonce="{html.escape(nonce, quote=True)}"' if nonce else ""
+    tags = [f'<link rel="stylesheet"{extra} href="{url(p)}">' for p in dict.fromkeys(css)]
+    file = manifest[key]["file"]
+    if file.endswith(".css"):  # a stylesheet entry (build.entries = ("src/admin.css",))
+        tags.append(f'<link rel="stylesheet"{extra} href="{url(file)}">')
+    else:
+        tags.append(f'<script type="module" crossorigin{extra} src="{url(file)}"></script>')
+    tags += [f'<link rel="modulepreload" crossorigin{extra} href="{url(p)}">' for p in preload]
     return tags
 
 
