@@ -337,6 +337,8 @@ async def _serve(session: DevSession, started: float) -> int:
             _version(), ready_ms, server.urls.local, server.urls.network, exposed=server.exposed
         )
     )
+    if settings.proxy:
+        click.echo(f"  ➜  Backend: {settings.proxy} (what shaker does not serve goes there)\n")
     if settings.open and (server.urls.local or server.urls.network):
         webbrowser.open((server.urls.local or server.urls.network)[0])
     try:

@@ -20,6 +20,7 @@ import contextlib
 import logging
 import re
 from collections.abc import Iterable
+from typing import Any
 
 import aiohttp
 from aiohttp import WSMsgType, web
@@ -170,12 +171,12 @@ class BackendProxy:
         return socket
 
 
-async def _pipe(browser: web.WebSocketResponse, backend: aiohttp.ClientWebSocketResponse
+async def _pipe(browser: web.WebSocketResponse, backend: aiohttp.ClientWebSocketResponse[Any]
                 ) -> None:
     """Frames both ways until either side closes; the other then closes with its code."""
 
-    async def copy(source: web.WebSocketResponse | aiohttp.ClientWebSocketResponse,
-                   sink: web.WebSocketResponse | aiohttp.ClientWebSocketResponse) -> None:
+    async def copy(source: web.WebSocketResponse | aiohttp.ClientWebSocketResponse[Any],
+                   sink: web.WebSocketResponse | aiohttp.ClientWebSocketResponse[Any]) -> None:
         async for message in source:
             if message.type == WSMsgType.TEXT:
                 await sink.send_str(message.data)

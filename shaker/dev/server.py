@@ -243,7 +243,7 @@ class DevServer:
         reloads = [c.path for c in changes if self.reload_globs.matches(c.path)]
         if reloads:
             payload = reload_payload(reloads, self.root, self.config.server.watch.reload_delay)
-            logger.info("page reload (%s)", payload.reason)
+            logger.info("page reload %s", payload.reason)
             self.ws.send(payload)
             changes = [c for c in changes if c.path not in reloads]
         if changes:

@@ -255,8 +255,8 @@ def _target(scope: Scope) -> str:
     else:
         root, path = scope.get("root_path", ""), scope["path"]
         path = quote(path if path.startswith(root) else root + path, safe="/%@:+,=~!$&'()*;")
-    query = scope.get("query_string", b"").decode("latin-1")
-    return path + ("?" + query if query else "")
+    query: str = scope.get("query_string", b"").decode("latin-1")
+    return str(path) + ("?" + query if query else "")
 
 
 async def _plain(send: Send, status: int, text: str) -> None:

@@ -73,7 +73,7 @@ class AssetTags:
         """The URL of a file: from the dev server, or its hashed name in the manifest."""
         if self.dev:
             return self.dev_url(path)
-        return self.base + self._entry(path)["file"]
+        return self.base + str(self._entry(path)["file"])
 
     # -- tags -------------------------------------------------------------------------------
 
