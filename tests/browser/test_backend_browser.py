@@ -34,6 +34,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 from conftest import LoopThread, free_port
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page
 from readme_recipes import recipe
 
@@ -157,13 +158,26 @@ class Site:
 # -- driving the page -------------------------------------------------------------------------
 
 
+def wait_js(page: Page, expression: str) -> None:
+    """Wait until ``expression`` is true in the page. Polled with ``page.evaluate`` (which a
+    page's CSP does not apply to), not ``wait_for_function`` (which ``eval``s)."""
+    deadline = time.monotonic() + WAIT_MS / 1000
+    while True:
+        try:
+            if page.evaluate(expression):
+                return
+        except PlaywrightError:  # the page is reloading: its context went away
+            pass
+        assert time.monotonic() < deadline, f"never true: {expression}"
+        page.wait_for_timeout(20)
+
+
 def open_page(page: Page, url: str) -> float:
     """Open ``url``, wait for the entry and the socket; the page's load mark."""
     connected: list[bool] = []
     page.on("console", lambda m: connected.append(m.text == "[shaker] connected."))
     page.goto(url)
-    page.wait_for_function("document.querySelector('#app')?.textContent === 'one'",
-                           timeout=WAIT_MS)
+    wait_js(page, "document.querySelector('#app')?.textContent === 'one'")
     deadline = time.monotonic() + WAIT_MS / 1000
     while not any(connected):
         assert time.monotonic() < deadline, "the client never connected"
@@ -183,17 +197,13 @@ def check_hot_updates(page: Page, site: Site) -> None:
     assert page.eval_on_selector("h1", "e => getComputedStyle(e).color") == "rgb(255, 0, 0)"
     try:
         edit(site.root / "src/style.css", "rgb(255, 0, 0)", "rgb(0, 0, 255)")
-        page.wait_for_function(
-            "getComputedStyle(document.querySelector('h1')).color === 'rgb(0, 0, 255)'",
-            timeout=WAIT_MS)
+        wait_js(page, "getComputedStyle(document.querySelector('h1')).color === 'rgb(0, 0, 255)'")
         edit(site.root / "src/message.js", "'one'", "'two'")
-        page.wait_for_function("document.querySelector('#app').textContent === 'two'",
-                               timeout=WAIT_MS)
+        wait_js(page, "document.querySelector('#app').textContent === 'two'")
         assert page.evaluate("window.__loaded") == loaded  # both were hot: no reload
 
         edit(site.template, "<h1>Hello", "<h1>Edited")
-        page.wait_for_function("document.querySelector('h1').textContent.startsWith('Edited')",
-                               timeout=WAIT_MS)
+        wait_js(page, "document.querySelector('h1').textContent.startsWith('Edited')")
         assert page.evaluate("window.__loaded") != loaded  # the template edit reloaded
     finally:
         write(site.root, {n: FRONTEND[n] for n in ("src/style.css", "src/message.js")})
@@ -268,9 +278,7 @@ def test_django_python_edit_reloads_once_runserver_is_back(django_site: Site,
     urls = django_site.root / "demo/urls.py"
     try:
         edit(urls, '"greeting": "hi"', '"greeting": "restarted"')
-        page.wait_for_function(
-            "document.querySelector('#greeting')?.textContent === 'restarted'",
-            timeout=WAIT_MS)
+        wait_js(page, "document.querySelector('#greeting')?.textContent === 'restarted'")
         assert page.evaluate("window.__loaded") != loaded
     finally:
         edit(urls, '"greeting": "restarted"', '"greeting": "hi"')
@@ -338,3 +346,59 @@ def test_proxy_hot_updates_and_template_reload(proxy_site: Site, page: Page) -> 
 
 def test_proxy_foreign_origin_is_refused(proxy_site: Site, server_loop: LoopThread) -> None:
     server_loop.run(foreign_origin_refused(proxy_site, proxy_site.page_url.rstrip("/")))
+
+
+# -- CSP nonces -------------------------------------------------------------------------------
+
+
+def test_csp_nonce_on_every_tag_and_on_the_clients_styles(tmp_path: Path, page: Page,
+                                                         server_loop: LoopThread) -> None:
+    """A backend page under ``style-src 'nonce-…'``: the helpers' tags carry the nonce, and so
+    do the ``<style>`` elements the client makes for CSS modules (from ``<meta
+    property="csp-nonce">``, as Vite), so the styles apply and a CSS edit still swaps."""
+    from aiohttp import web
+
+    from shaker.config import Config, ServerConfig
+    from shaker.dev.server import DevServer
+    from shaker.integrations.tags import AssetTags
+
+    write(tmp_path, FRONTEND)
+    shaker_port, page_port = free_port(), free_port()
+    tags = AssetTags(dev=True, base="/static/", dev_server=f"http://localhost:{shaker_port}")
+    nonce = "r4nd0m"
+    html = (f'<!doctype html><html><head><meta property="csp-nonce" nonce="{nonce}">'
+            f"{tags.hmr_client(nonce)}{tags.asset('src/main.js', nonce)}</head>"
+            '<body><h1>csp</h1><div id="app"></div></body></html>')
+    policy = (f"script-src 'nonce-{nonce}' http://localhost:{shaker_port}; "
+              f"style-src 'nonce-{nonce}'")
+
+    async def serve_page(request: web.Request) -> web.Response:
+        return web.Response(text=html, content_type="text/html",
+                            headers={"Content-Security-Policy": policy})
+
+    async def start() -> tuple[DevServer, web.AppRunner]:
+        config = Config(base="/static/", server=ServerConfig(port=shaker_port, strict_port=True))
+        server = DevServer(tmp_path, config)
+        await server.start()
+        app = web.Application()
+        app.router.add_get("/", serve_page)
+        runner = web.AppRunner(app)
+        await runner.setup()
+        await web.TCPSite(runner, "127.0.0.1", page_port).start()
+        return server, runner
+
+    server, runner = server_loop.run(start())
+    violations: list[str] = []
+    page.on("console", lambda m: "Content Security Policy" in m.text and violations.append(m.text))
+    try:
+        loaded = open_page(page, f"http://127.0.0.1:{page_port}/")
+        assert page.eval_on_selector("h1", "e => getComputedStyle(e).color") == "rgb(255, 0, 0)"
+        assert page.evaluate("[...document.querySelectorAll('style')].map(s => s.nonce)") == \
+            [nonce]
+        edit(tmp_path / "src/style.css", "rgb(255, 0, 0)", "rgb(0, 128, 0)")
+        wait_js(page, "getComputedStyle(document.querySelector('h1')).color === 'rgb(0, 128, 0)'")
+        assert page.evaluate("window.__loaded") == loaded
+        assert violations == []
+    finally:
+        server_loop.run(server.close())
+        server_loop.run(runner.cleanup())
