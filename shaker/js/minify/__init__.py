@@ -7,10 +7,10 @@ The pipeline is four passes over one copy of the tree (:mod:`.tree`):
 3. :mod:`.printer` writes the tokens with the fewest spaces and explicit semicolons;
 4. the printer's marks become a v3 source map, composed with ``input_map`` if given.
 
->>> minify("function add(first, second) { return first + second }").code
+>>> minify("function add(first, second) { return first + second }", module=False).code
 'function add(n,t){return n+t}'
 >>> minify("if (ready) { start(true) }").code
-'ready&&start(!0);'
+'ready&&start(!0)'
 
 The assumptions (no getters with side effects on the shortened forms, no dependence on
 ``Function.prototype.toString`` or on ``.name`` of renamed functions and classes) are those
