@@ -63,6 +63,7 @@ bench: $(TEST_STAMP)  ## speed against esbuild, cp -r and Vite; the real-world c
 	$(PY) bench/hmr.py
 	$(PY) bench/react_start.py
 	$(PY) bench/typescript.py
+	$(PY) bench/minify.py
 
 bench-quick: $(TEST_STAMP)
 	$(PY) bench/transform.py --quick
@@ -71,6 +72,7 @@ bench-quick: $(TEST_STAMP)
 	$(PY) bench/hmr.py --quick
 	$(PY) bench/react_start.py --runs 1
 	$(PY) bench/typescript.py --rounds 1
+	$(PY) bench/minify.py --rounds 1
 
 lint: $(TEST_STAMP)  ## ruff, and mypy (strict) over the strict set
 	$(VENV)/bin/ruff check shaker tests bench

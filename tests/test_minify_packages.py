@@ -85,7 +85,8 @@ const o = { a: [{ b: 1 }, { c: 2 }] };
 console.log(JSON.stringify([chunk(range(10), 3), groupBy([1.2, 1.5, 2.1], Math.floor),
   merge({ a: { x: 1 } }, { a: { y: 2 } }), cloneDeep(o), sortBy([3, 1, 2]),
   uniqBy([{ i: 1 }, { i: 1 }, { i: 2 }], 'i'), camelCase('foo-bar baz'),
-  isEqual(o, cloneDeep(o)), get(o, 'a[1].c'), set({}, 'x.y[0]', 5), partition([1, 2, 3], (n) => n % 2),
+  isEqual(o, cloneDeep(o)), get(o, 'a[1].c'), set({}, 'x.y[0]', 5),
+  partition([1, 2, 3], (n) => n % 2),
   zip([1, 2], ['a', 'b']), template('hi <%= user %>!')({ user: 'bob' }),
   memoize((n) => n * 2)(21), typeof debounce(() => 0, 10)]));
 """

@@ -277,5 +277,14 @@ def manifest_chunks(outputs: Mapping[Node, Output], emitted: Emitted, entries: s
     return chunks
 
 
-__all__ = ["Emitted", "Page", "add_source_maps", "cut_imports", "hash_modules", "minify_outputs",
-           "manifest_chunks", "rewrite_page", "static_closure"]
+__all__ = [
+    "Emitted",
+    "Page",
+    "add_source_maps",
+    "cut_imports",
+    "hash_modules",
+    "manifest_chunks",
+    "minify_outputs",
+    "rewrite_page",
+    "static_closure",
+]

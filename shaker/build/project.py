@@ -29,8 +29,8 @@ from shaker.build.emit import (
     add_source_maps,
     cut_imports,
     hash_modules,
-    minify_outputs,
     manifest_chunks,
+    minify_outputs,
     rewrite_page,
 )
 from shaker.build.exports import missing_exports

@@ -95,7 +95,7 @@ def _source_map(source: Source, text: str,
     ascii_out = text.isascii()
     last_pos = 0  # output offset (on the current line) whose UTF-16 column is last_col
     last_col = 0
-    for (pos, _byte, name), (oline, ocol) in zip(marks, originals):
+    for (pos, _byte, name), (oline, ocol) in zip(marks, originals, strict=True):
         while 0 <= next_nl < pos:
             lines.append([])
             line_start = last_pos = next_nl + 1

@@ -39,12 +39,14 @@ _PATTERNS = frozenset({"object_pattern", "array_pattern", "pair_pattern", "assig
                        "object_assignment_pattern", "rest_pattern"})
 
 # Reserved words (strict and sloppy), and names that must not be declared in strict code.
-KEYWORDS = frozenset(
-    "await break case catch class const continue debugger default delete do else enum export "
-    "extends false finally for function if import in instanceof new null return super switch "
-    "this throw true try typeof var void while with yield let static implements interface "
-    "package private protected public arguments eval undefined NaN Infinity".split()
-)
+KEYWORDS = frozenset({
+    "await", "break", "case", "catch", "class", "const", "continue", "debugger", "default",
+    "delete", "do", "else", "enum", "export", "extends", "false", "finally", "for", "function",
+    "if", "import", "in", "instanceof", "new", "null", "return", "super", "switch", "this",
+    "throw", "true", "try", "typeof", "var", "void", "while", "with", "yield", "let", "static",
+    "implements", "interface", "package", "private", "protected", "public", "arguments",
+    "eval", "undefined", "NaN", "Infinity",
+})
 
 
 class Binding:
@@ -124,11 +126,7 @@ class _Analyzer:
 
     def declare_var(self, ident: N, scope: Scope) -> None:
         """A ``var`` name: it hoists to the function, through blocks and catch clauses."""
-        target = scope.var_scope()
-        binding = self.declare(ident, target)
-        # The var is also visible in every block between (a later ``let`` there would be a
-        # syntax error), and a catch parameter of the same name keeps its own binding.
-        del binding
+        self.declare(ident, scope.var_scope())
 
     def pattern(self, node: N, scope: Scope, decl: Scope, kind: str) -> None:
         """Declare the names of a binding pattern; visit its default values and keys."""
@@ -446,7 +444,26 @@ _HANDLERS = {
 
 
 def _name(ident: N) -> str:
-    return ident.text or ""
+    """The name an identifier spells (``\\u0061`` and ``a`` are one name)."""
+    text = ident.text or ""
+    return _unescape(text) if "\\" in text else text
+
+
+def _unescape(text: str) -> str:
+    out: list[str] = []
+    i = 0
+    while i < len(text):
+        if text.startswith("\\u{", i):
+            end = text.index("}", i)
+            out.append(chr(int(text[i + 3:end], 16)))
+            i = end + 1
+        elif text.startswith("\\u", i):
+            out.append(chr(int(text[i + 2:i + 6], 16)))
+            i += 6
+        else:
+            out.append(text[i])
+            i += 1
+    return "".join(out)
 
 
 def _has_use_strict(block: N) -> bool:
@@ -514,7 +531,7 @@ def _pattern_idents(node: N) -> Iterator[N]:
             continue
         if cur.type in _FUNCTIONS:
             continue
-        stack.extend(k for k in cur.kids if k.field != "right" and k.field != "value"
+        stack.extend(k for k in cur.kids if (k.field != "right" and k.field != "value")
                      or cur.type in _PATTERNS)
 
 

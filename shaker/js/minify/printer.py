@@ -66,10 +66,7 @@ def shortest_number(raw: str) -> str:
         return raw
     prefix = text[:2].lower()
     try:
-        if prefix in ("0x", "0o", "0b"):
-            value = float(int(text, 0))
-        else:
-            value = float(text)
+        value = float(int(text, 0)) if prefix in ("0x", "0o", "0b") else float(text)
     except (ValueError, OverflowError):
         return raw
     if value != value or value in (float("inf"), float("-inf")):

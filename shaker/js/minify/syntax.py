@@ -176,10 +176,10 @@ def _dangling(stmt: N) -> bool:
                 return False
             stmt = body
         elif t in _LOOP_BODIES or t == "labeled_statement":
-            body = stmt.get("body")
-            if body is None or t == "do_statement":
+            inner = stmt.get("body")
+            if inner is None or t == "do_statement":
                 return False
-            stmt = body
+            stmt = inner
         else:
             return False
 
@@ -310,8 +310,6 @@ class _Optimizer:
             else:
                 kids.append(kid)
         new = make("member_expression", kids)
-        for kid, old in zip(new.kids, kids):
-            kid.field = old.field
         return self._replace(node, new)
 
     def keyed(self, node: N) -> N:
