@@ -238,8 +238,9 @@ class _Analyzer:
                     # its own scope, in which a ``var`` named like a parameter is that
                     # parameter (the spec copies the value in).
                     inner = Scope(fn, True)
+                    hoisted = _var_names_in(body)
                     for pname, binding in fn.names.items():
-                        if _var_names_in(body, pname):
+                        if pname in hoisted:
                             inner.names[pname] = binding
                 self.statements(body, inner)
             else:
@@ -497,26 +498,25 @@ def _has_expressions(params: N) -> bool:
     return False
 
 
-def _var_names_in(body: N, name: str) -> bool:
-    """Whether ``body`` declares ``name`` with ``var`` or a function (outside nested functions)."""
+def _var_names_in(body: N) -> set[str]:
+    """Names ``body`` declares with ``var`` or a function (outside nested functions)."""
+    found: set[str] = set()
     stack = list(body.kids)
     while stack:
         node = stack.pop()
         t = node.type
         if t in _FUNCTION_DECLS:
-            found = node.get("name")
-            if found is not None and found.text == name:
-                return True
+            name = node.get("name")
+            if name is not None:
+                found.add(_name(name))
             continue
         if t in _FUNCTIONS or t in ("class", "class_declaration"):
             continue
         if t == "variable_declaration" or (t == "for_in_statement" and node.get("kind")
                                              is not None):
-            for ident in _pattern_idents(node):
-                if ident.text == name:
-                    return True
+            found.update(_name(ident) for ident in _pattern_idents(node))
         stack.extend(node.kids)
-    return False
+    return found
 
 
 def _pattern_idents(node: N) -> Iterator[N]:
