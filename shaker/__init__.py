@@ -69,6 +69,7 @@ def minify(
     :class:`ShakerSyntaxError` for invalid JavaScript.  Imported on first use, so that
     ``import shaker`` stays light.
 
+    >>> import shaker
     >>> shaker.minify("let total = 0; export function add(value) { total += value }").code
     'let t=0;export function add(a){t+=a}'
     """

@@ -159,3 +159,34 @@ def test_cli_minify(tmp_path: Path) -> None:
     assert done.exit_code == 0, done.output
     written = (tmp_path / "dist" / "sub" / "b.mjs").read_text()
     assert written.startswith("const ") and written.endswith("export const b=" + written[6])
+
+
+def test_build_minifies_before_hashing(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from shaker.build.project import BuildOptions, build
+    from shaker.cli.main import main
+
+    seed = Path(__file__).resolve().parent.parent / "examples" / "seed"
+    plain = build(seed, BuildOptions(outdir=str(tmp_path / "plain"), sourcemap=True))
+    small = build(seed, BuildOptions(outdir=str(tmp_path / "small"), minify=True,
+                                     sourcemap=True))
+    plain_js = {f.path: f.size for f in plain.files if f.path.endswith(".js")}
+    small_js = {f.path: f.size for f in small.files if f.path.endswith(".js")}
+    assert set(plain_js) != set(small_js)  # new bytes, new hashes
+    assert sum(small_js.values()) < sum(plain_js.values())
+    for name in small_js:
+        code = (small.outdir / name).read_text()
+        assert not code.startswith(("import ", "//")) or ";" in code.splitlines()[0]
+        assert json.loads((small.outdir / (name + ".map")).read_text())["version"] == 3
+    runner = CliRunner()
+    out = tmp_path / "cli"
+    done = runner.invoke(main, ["build", str(seed), "--outdir", str(out)])
+    assert done.exit_code == 0, done.output
+    done = runner.invoke(main, ["build", str(seed), "--outdir", str(tmp_path / "cli-plain"),
+                                "--no-minify"])
+    assert done.exit_code == 0, done.output
+    cli = sorted(p.name for p in out.rglob("*.js"))
+    cli_plain = sorted(p.name for p in (tmp_path / "cli-plain").rglob("*.js"))
+    assert cli == sorted(Path(n).name for n in small_js)  # minified by default
+    assert cli_plain == sorted(Path(n).name for n in plain_js)
