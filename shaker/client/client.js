@@ -288,15 +288,19 @@ async function waitForOrigin(grace) {
   }
 }
 
-/** @returns {Promise<boolean>} whether the page's URL answers (any status) */
+/**
+ * Whether the page's URL answers: any status but those of a gateway whose backend is down
+ * (502-504: `shaker dev --proxy`, or any reverse proxy, while the backend restarts).
+ * @returns {Promise<boolean>}
+ */
 async function originAnswers() {
   try {
-    await fetch(location.href, {
+    const response = await fetch(location.href, {
       method: 'HEAD',
       cache: 'no-store',
       signal: AbortSignal.timeout(5000),
     });
-    return true;
+    return response.status < 502 || response.status > 504;
   } catch {
     return false;
   }

@@ -275,16 +275,25 @@ def test_django_hot_updates_and_template_reload(django_site: Site, page: Page) -
     check_hot_updates(page, django_site)
 
 
-def test_django_python_edit_reloads_once_runserver_is_back(django_site: Site,
-                                                           page: Page) -> None:
-    loaded = open_page(page, django_site.page_url)
-    urls = django_site.root / "demo/urls.py"
+def check_python_edit(page: Page, site: Site, *, slow_start: bool = False) -> None:
+    """A view edit: runserver restarts, and the page reloads once it answers again.
+    ``slow_start``: the new process takes 2 s to start (longer than ``reload_delay``)."""
+    loaded = open_page(page, site.page_url)
+    urls = site.root / "demo/urls.py"
+    original = urls.read_text()
     try:
-        edit(urls, '"greeting": "hi"', '"greeting": "restarted"')
+        edited = original.replace('"greeting": "hi"', '"greeting": "restarted"')
+        urls.write_text("import time\ntime.sleep(2)\n" + edited if slow_start else edited)
         wait_js(page, "document.querySelector('#greeting')?.textContent === 'restarted'")
         assert page.evaluate("window.__loaded") != loaded
     finally:
-        edit(urls, '"greeting": "restarted"', '"greeting": "hi"')
+        urls.write_text(original)
+    wait_js(page, "document.querySelector('#greeting')?.textContent === 'hi'")
+
+
+def test_django_python_edit_reloads_once_runserver_is_back(django_site: Site,
+                                                           page: Page) -> None:
+    check_python_edit(page, django_site)
 
 
 def test_django_foreign_origin_is_refused(django_site: Site, server_loop: LoopThread) -> None:
@@ -347,6 +356,13 @@ def proxy_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
 
 def test_proxy_hot_updates_and_template_reload(proxy_site: Site, page: Page) -> None:
     check_hot_updates(page, proxy_site)
+
+
+def test_proxy_python_edit_reloads_once_the_backend_is_back(proxy_site: Site,
+                                                            page: Page) -> None:
+    """Through the proxy the page's origin always answers: 502 while runserver restarts
+    (slowly here), which the client counts as down."""
+    check_python_edit(page, proxy_site, slow_start=True)
 
 
 def test_proxy_foreign_origin_is_refused(proxy_site: Site, server_loop: LoopThread) -> None:
