@@ -284,7 +284,7 @@ async function waitForOrigin(grace) {
       logger.log(`waiting for ${location.origin} to answer again...`);
     }
     if (elapsed >= ORIGIN_TIMEOUT) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }
 
