@@ -382,5 +382,8 @@ async def test_proxy_forwards_what_shaker_does_not_serve(project: Path) -> None:
             down = await h.get("/")
             assert down.status == 502
             assert "did not answer" in await down.text()
+            page = await h.get("/", Accept="text/html")  # a page tries again by itself
+            assert page.status == 502
+            assert '<meta http-equiv="refresh" content="1">' in await page.text()
     finally:
         await runner.cleanup()

@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import html
 import logging
 import re
 from collections.abc import Iterable
+from importlib import resources
 from typing import Any
 
 import aiohttp
@@ -29,6 +31,7 @@ from yarl import URL
 
 from shaker.dev.backend import PROXIED
 from shaker.dev.modules import inject_client
+from shaker.pipeline.generated import fill
 from shaker.web.responses import plain
 
 logger = logging.getLogger("shaker")
@@ -40,6 +43,8 @@ HOP_BY_HOP = frozenset((
 """Headers that belong to one connection (RFC 9110 §7.6.1): never forwarded."""
 _WS_HANDSHAKE = frozenset(("sec-websocket-key", "sec-websocket-version",
                            "sec-websocket-extensions", "sec-websocket-protocol"))
+_BACKEND_DOWN = resources.files("shaker.dev").joinpath("templates", "backend-down.html"
+                                                      ).read_text("utf-8")
 _CLIENT_TAG = re.compile(r"""src=["'][^"']*@(?:shaker|vite)/client["']""")
 
 
@@ -108,19 +113,40 @@ class BackendProxy:
         if page:
             headers["Accept-Encoding"] = "identity"  # to inject the client
         body = request.content if request.body_exists else None
-        try:
-            upstream = await self.session.request(
-                request.method, url, headers=headers, data=body, allow_redirects=False,
-                skip_auto_headers=("User-Agent", "Accept-Encoding", "Accept", "Content-Type"))
-        except (aiohttp.ClientError, OSError) as exc:
-            logger.warning("proxy: %s %s: the backend at %s did not answer (%s)",
-                           request.method, request.raw_path, self.target, exc)
-            return plain(502, f"Bad gateway: the backend at {self.target} did not answer "
-                              f"({exc or type(exc).__name__}). Is it running?")
+        retry = request.method in ("GET", "HEAD") and body is None
+        while True:
+            try:
+                upstream = await self.session.request(
+                    request.method, url, headers=headers, data=body, allow_redirects=False,
+                    skip_auto_headers=("User-Agent", "Accept-Encoding", "Accept",
+                                       "Content-Type"))
+                break
+            except (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError) as exc:
+                if retry:  # a kept-alive connection the backend had closed (it restarted)
+                    retry = False
+                    logger.debug("proxy: %s %s: %s; retrying", request.method,
+                                 request.raw_path, exc)
+                    continue
+                return self._unanswered(request, exc)
+            except (aiohttp.ClientError, OSError) as exc:
+                return self._unanswered(request, exc)
         try:
             return await self._answer(request, upstream)
         finally:
             upstream.release()
+
+    def _unanswered(self, request: web.Request, exc: BaseException) -> web.Response:
+        """502; for a page, one that tries again every second (the backend restarting)."""
+        reason = str(exc) or type(exc).__name__
+        logger.warning("proxy: %s %s: the backend at %s did not answer (%s)",
+                       request.method, request.raw_path, self.target, reason)
+        if request.method == "GET" and "text/html" in request.headers.get("Accept", ""):
+            page = fill(_BACKEND_DOWN, {}, {"TARGET": html.escape(self.target),
+                                            "REASON": html.escape(reason)})
+            return web.Response(status=502, text=page, content_type="text/html",
+                                headers={"Cache-Control": "no-store"})
+        return plain(502, f"Bad gateway: the backend at {self.target} did not answer "
+                          f"({reason}). Is it running?")
 
     async def _answer(self, request: web.Request, upstream: aiohttp.ClientResponse
                       ) -> web.StreamResponse:

@@ -181,21 +181,36 @@ class DevApp:
                 break
         body = b"".join(chunks)
         assert self._session is not None
-        try:
-            async with self._session.request(
-                    scope["method"], url, headers=headers, data=body or None,
-                    allow_redirects=False, skip_auto_headers=_SKIP_AUTO) as answer:
-                await send({"type": "http.response.start", "status": answer.status,
-                            "headers": [(k.lower().encode("latin-1"), v.encode("latin-1"))
-                                        for k, v in forwarded_headers(
-                                            answer.headers.items()).items()]})
-                if scope["method"] != "HEAD":
-                    async for chunk in answer.content.iter_chunked(1 << 16):
-                        await send({"type": "http.response.body", "body": chunk,
-                                    "more_body": True})
-                await send({"type": "http.response.body", "body": b"", "more_body": False})
-        except (aiohttp.ClientError, OSError) as exc:
-            await _plain(send, 502, f"shaker's dev server did not answer: {exc}")
+        method = scope["method"]
+        started = False
+        for attempt in (1, 2):
+            try:
+                async with self._session.request(
+                        method, url, headers=headers, data=body or None,
+                        allow_redirects=False, skip_auto_headers=_SKIP_AUTO) as answer:
+                    started = True
+                    await send({"type": "http.response.start", "status": answer.status,
+                                "headers": [(k.lower().encode("latin-1"), v.encode("latin-1"))
+                                            for k, v in forwarded_headers(
+                                                answer.headers.items()).items()]})
+                    if method != "HEAD":
+                        async for chunk in answer.content.iter_chunked(1 << 16):
+                            await send({"type": "http.response.body", "body": chunk,
+                                        "more_body": True})
+                    await send({"type": "http.response.body", "body": b"",
+                                "more_body": False})
+                return
+            except (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError) as exc:
+                # a kept-alive connection the dev server had just closed: once more, anew
+                if attempt == 1 and not started and method in ("GET", "HEAD"):
+                    logger.debug("relay: %s %s: %s; retrying", method, url.path, exc)
+                    continue
+                failure: Exception = exc
+            except (aiohttp.ClientError, OSError) as exc:
+                failure = exc
+            if not started:
+                await _plain(send, 502, f"shaker's dev server did not answer: {failure}")
+            return
 
     async def _websocket(self, scope: Scope, receive: Receive, send: Send, url: URL,
                          headers: Any) -> None:

@@ -27,7 +27,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -158,6 +158,17 @@ class Site:
 # -- driving the page -------------------------------------------------------------------------
 
 
+def console_log(page: Page) -> list[str]:
+    """The page's console messages (recorded from its first ``open_page``), for the message
+    of a failed wait."""
+    log: list[str] | None = getattr(page, "_backend_console", None)
+    if log is None:
+        log = []
+        page.on("console", lambda m: log.append(f"{time.monotonic():.2f} {m.text}"))
+        page._backend_console = log  # type: ignore[attr-defined]
+    return log
+
+
 def wait_js(page: Page, expression: str) -> None:
     """Wait until ``expression`` is true in the page. Polled with ``page.evaluate`` (which a
     page's CSP does not apply to), not ``wait_for_function`` (which ``eval``s)."""
@@ -168,21 +179,28 @@ def wait_js(page: Page, expression: str) -> None:
                 return
         except PlaywrightError:  # the page is reloading: its context went away
             pass
-        assert time.monotonic() < deadline, f"never true: {expression}"
+        if time.monotonic() > deadline:
+            console = "\n".join(console_log(page)[-30:])
+            raise AssertionError(f"never true: {expression}\nconsole:\n{console}")
         page.wait_for_timeout(20)
 
 
 def open_page(page: Page, url: str) -> float:
     """Open ``url``, wait for the entry and the socket; the page's load mark."""
-    connected: list[bool] = []
-    page.on("console", lambda m: connected.append(m.text == "[shaker] connected."))
+    log = console_log(page)
+    start = len(log)
     page.goto(url)
     wait_js(page, "document.querySelector('#app')?.textContent === 'one'")
-    deadline = time.monotonic() + WAIT_MS / 1000
-    while not any(connected):
-        assert time.monotonic() < deadline, "the client never connected"
-        page.wait_for_timeout(20)
+    wait_until(lambda: "[shaker] connected." in [m.split(" ", 1)[1] for m in log[start:]],
+               page, "the client never connected")
     return float(page.evaluate("window.__loaded"))
+
+
+def wait_until(ready: Callable[[], bool], page: Page, what: str) -> None:
+    deadline = time.monotonic() + WAIT_MS / 1000
+    while not ready():
+        assert time.monotonic() < deadline, what
+        page.wait_for_timeout(20)
 
 
 def edit(path: Path, old: str, new: str) -> None:
