@@ -115,7 +115,8 @@ def transform_source(source: Source, options: TransformOptions) -> TransformResu
         if keep_hot:
             facts.specials = {k: s for k, s in facts.specials.items() if s.kind != "hot"}
             facts.alias_decls = []
-        if facts.specials:
+            facts.destructures = []
+        if facts.specials or facts.destructures:
             from shaker.js.strip import strip
 
             stripped = strip(tree, source, scopes, facts)
