@@ -115,20 +115,74 @@ def unparen(node: Node) -> Node:
 def string_value(node: Node) -> str | None:
     """The value of a string literal or substitution-free template, else None."""
     if node.type == "string":
-        raw = (node.text or b"").decode("utf-8", "replace")
-        if "\\" not in raw:
-            return raw[1:-1]
-        try:  # JSON covers the common escapes; anything exotic is treated as unknown
-            value: str = json.loads('"' + raw[1:-1].replace('"', '\\"').replace("\\'", "'") + '"')
-            return value
-        except ValueError:
-            return None
+        raw = (node.text or b"").decode("utf-8", "surrogatepass")
+        return unescape(raw[1:-1]) if "\\" in raw else raw[1:-1]
     if node.type == "template_string":
         if any(c.type == "template_substitution" for c in node.children):
             return None
-        raw = (node.text or b"").decode("utf-8", "replace")
-        return raw[1:-1] if "\\" not in raw else None
+        raw = (node.text or b"").decode("utf-8", "surrogatepass")
+        if "\r" in raw:
+            return None  # a template's CR and CRLF read as LF: not worth modelling
+        return unescape(raw[1:-1]) if "\\" in raw else raw[1:-1]
     return None
+
+
+_SIMPLE_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", "b": "\b", "f": "\f", "v": "\v"}
+
+
+def unescape(body: str) -> str | None:
+    """The value of a string literal's body (escapes decoded), or None if it uses an escape
+    a module cannot hold (legacy octal)."""
+    out: list[str] = []
+    i = 0
+    n = len(body)
+    while i < n:
+        c = body[i]
+        if c != "\\":
+            out.append(c)
+            i += 1
+            continue
+        if i + 1 >= n:
+            return None
+        e = body[i + 1]
+        i += 2
+        if e in _SIMPLE_ESCAPES:
+            out.append(_SIMPLE_ESCAPES[e])
+        elif e == "x":
+            try:
+                out.append(chr(int(body[i:i + 2], 16)))
+            except ValueError:
+                return None
+            i += 2
+        elif e == "u":
+            if body.startswith("{", i):
+                end = body.find("}", i)
+                if end < 0:
+                    return None
+                digits, i = body[i + 1:end], end + 1
+            else:
+                digits, i = body[i:i + 4], i + 4
+            try:
+                code = int(digits, 16)
+            except ValueError:
+                return None
+            if 0xDC00 <= code <= 0xDFFF and out and "\ud800" <= out[-1] <= "\udbff":
+                high = ord(out.pop())  # the second half of a surrogate pair
+                code = 0x10000 + ((high - 0xD800) << 10) + (code - 0xDC00)
+            out.append(chr(code))
+        elif e == "0" and not (i < n and body[i].isdigit()):
+            out.append("\0")
+        elif e.isdigit():
+            return None
+        elif e == "\r":
+            i += 1 if body.startswith("\n", i) else 0  # line continuation
+        elif e in "\n\u2028\u2029":
+            pass
+        else:
+            out.append(e)
+    if any("\ud800" <= c <= "\udfff" for c in out):
+        return None  # a lone surrogate: no Python str compares like it
+    return "".join(out)
 
 
 class Scanner:
