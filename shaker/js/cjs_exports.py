@@ -72,7 +72,7 @@ class CjsExports:
 
 def detect_cjs_exports(source: Source) -> CjsExports:
     """The names Node gives ``import { … } from`` this CommonJS module (see the module doc)."""
-    tree = parse(source)
+    tree = parse(source, module=False)
     return _Lexer(source.code, tree).run()
 
 

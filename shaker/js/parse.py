@@ -45,8 +45,11 @@ def _parser() -> Parser:
     return Parser(language())
 
 
-def parse(source: Source) -> Tree:
-    """Parse ``source`` or raise :class:`ShakerSyntaxError` at the first real error."""
+def parse(source: Source, *, module: bool = True) -> Tree:
+    """Parse ``source`` or raise :class:`ShakerSyntaxError` at the first real error.
+
+    ``module=False`` parses a script (CommonJS), where HTML-like comments are allowed.
+    """
     code = source.code
     has_nul = b"\0" in code
     text = code.replace(b"\0", b" ") if has_nul else code
@@ -61,6 +64,9 @@ def parse(source: Source) -> Tree:
         _raise_first_error(source, root)
     if has_nul:
         _check_nuls(source, root)
+    from shaker.js.validity import check
+
+    check(source, root, module=module)
     return tree
 
 

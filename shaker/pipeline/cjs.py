@@ -111,7 +111,7 @@ def commonjs_module(pipeline: Pipeline, source: Source, id: str, write: WriteImp
     if owner is not None and owner[1].get("type") == "module" and not id.endswith(".cjs"):
         return None
     folded = _fold(pipeline, source)
-    tree = parse(folded)
+    tree = parse(folded, module=False)
     facts = analyze_commonjs(tree, folded.code)
     if not facts.is_commonjs:
         return None

@@ -1,0 +1,183 @@
+"""Syntax errors that tree-sitter-javascript parses without an ERROR node.
+
+The grammar is more permissive than ECMAScript in a few places; these shapes are found on
+the tree, by node types, and reported as V8 reports them (``node --check``):
+
+- a hole in a list that has none: ``{a: 1,, b}``, ``f(a,,b)``, ``{,}``, ``(a,,b) => 0``,
+  ``import {a,,b}``; only array literals and array patterns have holes;
+- an optional chain as the tag of a template (``a?.b`x```), as the callee of ``new``
+  (``new a?.b()``) or as an assignment target (``a?.b = 1``, ``a?.b++``, ``[a?.b] = c``);
+- an increment of what is not a name or a property (``1++``, ``--f()``);
+- HTML-like comments in a module: ``<!--`` anywhere code is, ``-->`` starting a line
+  (V8 reads both as comments and rejects them in module code; the grammar reads ``<!--``
+  in an expression as ``<``, ``!``, ``--``, and ``-->`` at a line start as a comment).
+
+Each check starts from a byte search for its tokens (``,``, ``?.``, ``<!--``, ``-->``) and
+asks the tree what sits there, so a module without them costs one ``find`` per token.
+Occurrences inside strings, comments, templates and regular expressions are leaves of
+those types, so they never match.
+"""
+
+from __future__ import annotations
+
+import re
+
+from tree_sitter import Node
+
+from shaker.diagnostics import Diagnostic, Severity
+from shaker.errors import ShakerSyntaxError
+from shaker.source import Source
+
+# Lists whose elements are separated by exactly one comma (a trailing one allowed).
+_NO_HOLES = frozenset({"object", "object_pattern", "arguments", "formal_parameters",
+                       "named_imports", "export_clause"})
+_OPENERS = frozenset({"{", "("})
+# A comma, or an opener, followed by a comma with only blanks or comments between.
+_HOLE = re.compile(rb"[,{(](?:\s|/\*.*?\*/|//[^\n]*)*,", re.S)
+_CHAIN = frozenset({"member_expression", "subscript_expression", "call_expression"})
+_PATTERNS = frozenset({"array_pattern", "object_pattern", "pair_pattern", "rest_pattern",
+                       "assignment_pattern", "object_assignment_pattern"})
+
+
+def check(source: Source, root: Node, *, module: bool = True) -> None:
+    """Raise :class:`ShakerSyntaxError` at the first shape V8 rejects (see module doc)."""
+    found: list[tuple[int, str]] = []
+    code = source.code
+    if b",," in code or _HOLE.search(code) is not None:
+        found += _holes(code, root)
+    if b"?." in code:
+        found += _optional_chains(code, root)
+    if module and (b"<!--" in code or b"-->" in code):
+        found += _html_comments(code, root)
+    if b"++" in code or b"--" in code:
+        found += _update_targets(code, root)
+    if found:
+        offset, message = min(found)
+        raise ShakerSyntaxError(
+            Diagnostic.at(source, offset, message, severity=Severity.ERROR), source)
+
+
+def _leaf(root: Node, pos: int, end: int) -> Node | None:
+    node = root.descendant_for_byte_range(pos, end)
+    if node is None or node.start_byte != pos or node.end_byte != end:
+        return None
+    return node
+
+
+def _holes(code: bytes, root: Node) -> list[tuple[int, str]]:
+    out: list[tuple[int, str]] = []
+    for match in _HOLE.finditer(code):
+        pos = match.end() - 1
+        comma = _leaf(root, pos, pos + 1)
+        if comma is None or comma.type != "," or comma.parent is None or (
+                comma.parent.type not in _NO_HOLES):
+            continue
+        before = comma.prev_sibling
+        while before is not None and before.type == "comment":
+            before = before.prev_sibling
+        if before is None or before.type == "," or before.type in _OPENERS:
+            out.append((pos, "Unexpected token ','"))
+    return out
+
+
+def _optional_chains(code: bytes, root: Node) -> list[tuple[int, str]]:
+    out: list[tuple[int, str]] = []
+    pos = code.find(b"?.")
+    while pos >= 0:
+        token = _leaf(root, pos, pos + 2)
+        if token is not None and token.type == "optional_chain":
+            problem = _chain_misuse(token)
+            if problem is not None:
+                out.append(problem)
+        pos = code.find(b"?.", pos + 2)
+    return out
+
+
+def _chain_misuse(token: Node) -> tuple[int, str] | None:
+    """Where an optional chain (from its ``?.`` token) is used as V8 forbids."""
+    link = token.parent
+    if link is None:
+        return None
+    cur = link
+    while True:
+        parent = cur.parent
+        if parent is None:
+            return None
+        t = parent.type
+        if t in _CHAIN and (parent.child_by_field_name("object") == cur
+                            or parent.child_by_field_name("function") == cur):
+            if t == "call_expression":
+                args = parent.child_by_field_name("arguments")
+                if args is not None and args.type == "template_string":
+                    return args.start_byte, "Invalid tagged template on optional chain"
+            cur = parent
+            continue
+        if t == "new_expression" and parent.child_by_field_name("constructor") == cur:
+            return token.start_byte, "Invalid optional chain from new expression"
+        while t == "parenthesized_expression":  # `(a?.b) = 1` is still a chain as a target
+            cur = parent
+            parent = cur.parent
+            if parent is None:
+                return None
+            t = parent.type
+        if t in ("assignment_expression", "augmented_assignment_expression", "for_in_statement"
+                 ) and parent.child_by_field_name("left") == cur:
+            return cur.start_byte, "Invalid left-hand side in assignment"
+        if t == "update_expression":
+            return cur.start_byte, "Invalid left-hand side expression in " + (
+                "prefix operation" if parent.start_byte < cur.start_byte
+                else "postfix operation")
+        if t in _PATTERNS:
+            return cur.start_byte, "Invalid destructuring assignment target"
+        return None
+
+
+# V8 accepts a call as a target too, and throws only when it runs (web compatibility).
+_SIMPLE_TARGETS = frozenset({"identifier", "member_expression", "subscript_expression",
+                             "call_expression"})
+
+
+def _update_targets(code: bytes, root: Node) -> list[tuple[int, str]]:
+    """``1++``, ``f()--``, ``++this``: only a name or a property can be incremented."""
+    out: list[tuple[int, str]] = []
+    for needle in (b"++", b"--"):
+        pos = code.find(needle)
+        while pos >= 0:
+            token = _leaf(root, pos, pos + 2)
+            update = token.parent if token is not None else None
+            if update is not None and update.type == "update_expression":
+                target = update.child_by_field_name("argument")
+                inner = target
+                while inner is not None and inner.type == "parenthesized_expression" and (
+                        len(inner.named_children) == 1):
+                    inner = inner.named_children[0]
+                if target is not None and inner is not None and (
+                        inner.type not in _SIMPLE_TARGETS):
+                    prefix = update.start_byte < target.start_byte
+                    out.append((target.start_byte, "Invalid left-hand side expression in " + (
+                        "prefix operation" if prefix else "postfix operation")))
+            pos = code.find(needle, pos + 2)
+    return out
+
+
+def _html_comments(code: bytes, root: Node) -> list[tuple[int, str]]:
+    message = "HTML comments are not allowed in modules"
+    out: list[tuple[int, str]] = []
+    for needle in (b"<!--", b"-->"):
+        pos = code.find(needle)
+        while pos >= 0:
+            node = root.descendant_for_byte_range(pos, pos + 1)
+            if node is not None and node.type == "html_comment" and node.start_byte == pos:
+                out.append((pos, message))
+            elif needle == b"<!--" and node is not None and node.type == "<" and (
+                    node.start_byte == pos):
+                bang = _leaf(root, pos + 1, pos + 2)
+                dashes = _leaf(root, pos + 2, pos + 4)
+                if bang is not None and bang.type == "!" and dashes is not None and (
+                        dashes.type == "--"):
+                    out.append((pos, message))
+            pos = code.find(needle, pos + 1)
+    return out
+
+
+__all__ = ["check"]
