@@ -47,6 +47,8 @@ VALID = {
     "parenthesized chain as a tag": "(a?.b)`x`;\n(a?.b).c = 1;\nnew (a?.b)();\n",
     "ternary with a decimal": "const t = a ?.5 : 1;\n",
     "call as an update target": "if (0) f()++;\n",
+    "optional chains as defaults and keys": "function f(p = a?.b) {}\n[x = a?.b] = c;\n"
+                                            "({ k: y = a?.b, [a?.c]: z } = c);\n",
 }
 INVALID = {
     "let without a name": ("let = ;\n", 1),

@@ -127,7 +127,7 @@ def _chain_misuse(token: Node) -> tuple[int, str] | None:
             return cur.start_byte, "Invalid left-hand side expression in " + (
                 "prefix operation" if parent.start_byte < cur.start_byte
                 else "postfix operation")
-        if t in _PATTERNS:
+        if t in _PATTERNS and _is_target(parent, cur):
             return cur.start_byte, "Invalid destructuring assignment target"
         return None
 
@@ -158,6 +158,15 @@ def _update_targets(code: bytes, root: Node) -> list[tuple[int, str]]:
                         "prefix operation" if prefix else "postfix operation")))
             pos = code.find(needle, pos + 2)
     return out
+
+
+def _is_target(pattern: Node, child: Node) -> bool:
+    """Whether ``child`` of a pattern receives a value (a default or a key does not)."""
+    if pattern.type == "pair_pattern":
+        return pattern.child_by_field_name("value") == child
+    if pattern.type in ("assignment_pattern", "object_assignment_pattern"):
+        return pattern.child_by_field_name("left") == child
+    return True
 
 
 def _html_comments(code: bytes, root: Node) -> list[tuple[int, str]]:
