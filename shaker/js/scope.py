@@ -124,6 +124,7 @@ class Scopes:
         self._decls: dict[int, dict[str, Node]] = {}
         self._vars: dict[tuple[int, str], Node | None] = {}
         self._escaped: list[Node] | None = None
+        self._has_escapes = b"\\u" in code
 
     def escaped_identifiers(self) -> list[Node]:
         """Identifier-like nodes spelled with a ``\\u`` escape, in source order (cached).
@@ -277,12 +278,11 @@ class Scopes:
     def occurrences(self, name: str, within: Node,
                     types: frozenset[str] = REFERENCE_TYPES) -> Iterator[Node]:
         """Identifier nodes spelled ``name`` inside ``within`` (strings/comments excluded)."""
-        code = self.code
         needle = name.encode()
         end = within.end_byte
         escaped = [n for n in self.escaped_identifiers()
                    if within.start_byte <= n.start_byte and n.end_byte <= end
-                   and n.type in types and name_of(n) == name] if b"\\u" in code else []
+                   and n.type in types and name_of(n) == name] if self._has_escapes else []
         if escaped:
             yield from sorted([*self._plain_occurrences(needle, within, types), *escaped],
                               key=lambda n: n.start_byte)

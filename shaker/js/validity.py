@@ -32,8 +32,13 @@ from shaker.source import Source
 _NO_HOLES = frozenset({"object", "object_pattern", "arguments", "formal_parameters",
                        "named_imports", "export_clause"})
 _OPENERS = frozenset({"{", "("})
-# A comma, or an opener, followed by a comma with only blanks or comments between.
-_HOLE = re.compile(rb"[,{(](?:\s|/\*.*?\*/|//[^\n]*)*,", re.S)
+# A comma or an opener followed, past blanks, by a comma or a comment (then the tree says
+# what comes after the comments).  Linear: no repetition can run past a comment.
+# JavaScript's WhiteSpace and LineTerminator, in UTF-8 (NBSP, BOM, Zs, LS, PS included).
+_BLANK = (rb"(?:[ \t\n\r\v\f]|\xc2\xa0|\xef\xbb\xbf|\xe1\x9a\x80|\xe2\x80[\x80-\x8a\xa8\xa9\xaf]"
+          rb"|\xe2\x81\x9f|\xe3\x80\x80)")
+_HOLE = re.compile(rb"[,{(]" + _BLANK + rb"*(?:,|/[*/])")
+_BLANKS = re.compile(_BLANK + rb"+")
 _CHAIN = frozenset({"member_expression", "subscript_expression", "call_expression"})
 _PATTERNS = frozenset({"array_pattern", "object_pattern", "pair_pattern", "rest_pattern",
                        "assignment_pattern", "object_assignment_pattern"})
@@ -43,8 +48,7 @@ def check(source: Source, root: Node, *, module: bool = True) -> None:
     """Raise :class:`ShakerSyntaxError` at the first shape V8 rejects (see module doc)."""
     found: list[tuple[int, str]] = []
     code = source.code
-    if b",," in code or _HOLE.search(code) is not None:
-        found += _holes(code, root)
+    found += _holes(code, root)
     if b"?." in code:
         found += _optional_chains(code, root)
     if module and (b"<!--" in code or b"-->" in code):
@@ -67,17 +71,47 @@ def _leaf(root: Node, pos: int, end: int) -> Node | None:
 def _holes(code: bytes, root: Node) -> list[tuple[int, str]]:
     out: list[tuple[int, str]] = []
     for match in _HOLE.finditer(code):
-        pos = match.end() - 1
-        comma = _leaf(root, pos, pos + 1)
-        if comma is None or comma.type != "," or comma.parent is None or (
-                comma.parent.type not in _NO_HOLES):
+        pos = match.start()
+        if code[match.end() - 1] != 0x2C and not _comma_after_comments(code, match.end() - 2):
             continue
-        before = comma.prev_sibling
-        while before is not None and before.type == "comment":
-            before = before.prev_sibling
-        if before is None or before.type == "," or before.type in _OPENERS:
-            out.append((pos, "Unexpected token ','"))
+        first = _leaf(root, pos, pos + 1)
+        if first is None or first.type not in (",", "{", "(") or first.parent is None or (
+                first.parent.type not in _NO_HOLES):
+            continue
+        after = first.next_sibling
+        while after is not None and after.type == "comment":
+            after = after.next_sibling
+        if after is not None and after.type == ",":
+            out.append((after.start_byte, "Unexpected token ','"))
     return out
+
+
+def _comment_end(code: bytes, pos: int) -> int:
+    """The end of the comment starting at ``pos`` (``//`` or ``/*``), or -1."""
+    if code.startswith(b"//", pos):
+        end = code.find(b"\n", pos)
+        return len(code) if end < 0 else end
+    end = code.find(b"*/", pos + 2)
+    return -1 if end < 0 else end + 2
+
+
+def _comma_after_comments(code: bytes, pos: int) -> bool:
+    """Whether only comments and blanks lie between ``pos`` (a comment) and a comma.
+
+    A byte-level filter before asking the tree: where the bytes hold a real hole, the
+    comments between are real comments and this walk finds the comma.
+    """
+    n = len(code)
+    while pos < n:
+        if code.startswith((b"//", b"/*"), pos):
+            pos = _comment_end(code, pos)
+            if pos < 0:
+                return False
+        elif (blank := _BLANKS.match(code, pos)) is not None:
+            pos = blank.end()
+        else:
+            return code[pos] == 0x2C
+    return False
 
 
 def _optional_chains(code: bytes, root: Node) -> list[tuple[int, str]]:
