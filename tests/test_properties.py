@@ -129,7 +129,7 @@ TOP_LEVEL_TEMPLATES = (
     'import dflt{i}, { named{i} } from "./dep{i}.js"$\n'
     "if (import.meta.hot) named{i}()$\ndflt{i}()$",
     "export const { hot: xh{i} } = import.meta$\nif (xh{i}) devOnly({i})$",
-    "const xa{i} = import.meta.hot$\nxa{i}?.accept()$\nexport { xa{i} as xb{i} }$",
+    "const xa{i} = import.meta.hot$\nxa{i}?.accept()$\nexport { xa{i} as xb{i} };",
 )
 WRAPPERS = ("{\n<body>\n}", "function w{i}() {\n<body>\n}\nw{i}()$")
 
@@ -204,9 +204,19 @@ GENERATED = settings(max_examples=150, deadline=None, suppress_health_check=[Hea
 @GENERATED
 @given(modules())
 def test_generated_output_is_a_fixed_point_and_parses(source: str) -> None:
-    """(a) and (b) on generated modules; no `import.meta.hot` is left either."""
+    """(a) and (b) on generated modules; no `import.meta.hot` is left either.
+
+    Without semicolons a template can follow an optional chain (`a?.b()` then a line
+    starting with a template): tree-sitter parses that, V8 and shaker reject it.
+    """
     assert syntax_errors(source) == [], source
-    once = transform(source).code
+    import shaker
+
+    try:
+        once = transform(source).code
+    except shaker.ShakerSyntaxError as error:
+        assert "tagged template on optional chain" in str(error), source
+        return
     assert transform(once).code == once
     assert syntax_errors(once) == []
     assert hot_references(once) == []

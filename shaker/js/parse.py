@@ -25,6 +25,7 @@ from tree_sitter import Language, Node, Parser, Tree
 
 from shaker.diagnostics import Diagnostic, Severity
 from shaker.errors import ShakerSyntaxError
+from shaker.js.incremental import Parsed, changed_windows, edited_tree
 from shaker.source import Source
 
 # Node types inside which any character, NUL included, is legal source text.
@@ -50,14 +51,32 @@ def parse(source: Source, *, module: bool = True) -> Tree:
 
     ``module=False`` parses a script (CommonJS), where HTML-like comments are allowed.
     """
+    return parse_module(source, module=module).tree
+
+
+def parse_module(source: Source, *, module: bool = True, previous: Parsed | None = None
+                 ) -> Parsed:
+    """:func:`parse`, returning a :class:`Parsed` handle; with ``previous`` (the handle of
+    an earlier version of the same file) tree-sitter re-parses only what changed."""
     code = source.code
     has_nul = b"\0" in code
     text = code.replace(b"\0", b" ") if has_nul else code
-    tree = _parser().parse(text)
+    windows = None
+    edited = edited_tree(previous, text) if previous is not None else None
+    if previous is not None and edited is None:
+        return previous  # the same bytes: the same tree, already checked
+    if edited is not None:
+        old, edit = edited
+        tree = _parser().parse(text, old)
+        windows = changed_windows(old, tree, edit)
+    else:
+        tree = _parser().parse(text)
     root = tree.root_node
     if root.has_error and b"export" in code:
         masked = _mask_reexport_attributes(text, root)
         if masked is not None:
+            text = masked
+            windows = None
             tree = _parser().parse(masked)
             root = tree.root_node
     if root.has_error:
@@ -66,8 +85,8 @@ def parse(source: Source, *, module: bool = True) -> Tree:
         _check_nuls(source, root)
     from shaker.js.validity import check
 
-    check(source, root, module=module)
-    return tree
+    check(source, root, module=module, windows=windows)
+    return Parsed(text, tree)
 
 
 def _mask_reexport_attributes(code: bytes, root: Node) -> bytes | None:

@@ -17,6 +17,7 @@ from shaker.options import TransformOptions
 from shaker.source import Source
 
 if TYPE_CHECKING:
+    from shaker.js.incremental import Parsed
     from shaker.js.sourcemap import SourceMap
 
 # Byte prefilter, not JavaScript analysis: `import.meta` is the keyword `import`, then `.`,
@@ -67,6 +68,9 @@ class TransformResult:
     changed: bool = False
     hot: HotInfo = HotInfo()
     imports: tuple[ImportRecord, ...] = ()
+    # The parse, for the next transform of an edited version of this module (``previous=``);
+    # None when the module needed no tree.
+    parsed: Parsed | None = None
 
 
 def may_reference(code: bytes, define: Mapping[str, str] | None = None) -> bool:
@@ -78,8 +82,12 @@ def may_reference(code: bytes, define: Mapping[str, str] | None = None) -> bool:
     return False
 
 
-def transform_source(source: Source, options: TransformOptions) -> TransformResult:
-    """Transform one module; see :func:`shaker.transform` for the public entry point."""
+def transform_source(source: Source, options: TransformOptions,
+                     previous: Parsed | None = None) -> TransformResult:
+    """Transform one module; see :func:`shaker.transform` for the public entry point.
+
+    ``previous`` (an earlier result's ``parsed``) makes the parse incremental.
+    """
     code = source.code
     development = options.mode == "development"
     needs_tree = options.rewrite_import is not None or may_reference(code, dict(options.define))
@@ -90,9 +98,10 @@ def transform_source(source: Source, options: TransformOptions) -> TransformResu
     if not needs_tree:
         return _unchanged(source, options)
 
-    from shaker.js.parse import parse
+    from shaker.js.parse import parse_module
 
-    tree = parse(source)
+    parsed = parse_module(source, previous=previous)
+    tree = parsed.tree
     scopes = Scopes(tree, code)
     env = env_values(options)
     keep_hot = options.keep_hot or options.define.get("import.meta.hot") == "import.meta.hot"
@@ -149,12 +158,13 @@ def transform_source(source: Source, options: TransformOptions) -> TransformResu
     edits = plan.edits()
     if not edits:
         result = _unchanged(source, options)
-        return TransformResult(result.code, result.map, diagnostics, False, hot, tuple(imports))
+        return TransformResult(result.code, result.map, diagnostics, False, hot, tuple(imports),
+                               parsed)
     buffer = EditBuffer(code)
     for edit in edits:
         buffer.replace(edit.start, edit.end, edit.text)
     return TransformResult(buffer.apply_text(), _map(buffer, source, options, input_map),
-                           diagnostics, True, hot, tuple(imports))
+                           diagnostics, True, hot, tuple(imports), parsed)
 
 
 def _rewrite_imports(plan: Plan, records: list[ImportRecord], options: TransformOptions

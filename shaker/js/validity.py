@@ -44,17 +44,21 @@ _PATTERNS = frozenset({"array_pattern", "object_pattern", "pair_pattern", "rest_
                        "assignment_pattern", "object_assignment_pattern"})
 
 
-def check(source: Source, root: Node, *, module: bool = True) -> None:
-    """Raise :class:`ShakerSyntaxError` at the first shape V8 rejects (see module doc)."""
+def check(source: Source, root: Node, *, module: bool = True,
+          windows: list[tuple[int, int]] | None = None) -> None:
+    """Raise :class:`ShakerSyntaxError` at the first shape V8 rejects (see module doc).
+
+    ``windows`` limits the search to these byte ranges (whole top-level statements), for a
+    re-parse after an edit: the rest was checked before and did not change.
+    """
     found: list[tuple[int, str]] = []
     code = source.code
-    found += _holes(code, root)
-    if b"?." in code:
-        found += _optional_chains(code, root)
-    if module and (b"<!--" in code or b"-->" in code):
-        found += _html_comments(code, root)
-    if b"++" in code or b"--" in code:
-        found += _update_targets(code, root)
+    for start, end in windows if windows is not None else [(0, len(code))]:
+        found += _holes(code, root, start, end)
+        found += _optional_chains(code, root, start, end)
+        if module:
+            found += _html_comments(code, root, start, end)
+        found += _update_targets(code, root, start, end)
     if found:
         offset, message = min(found)
         raise ShakerSyntaxError(
@@ -68,9 +72,9 @@ def _leaf(root: Node, pos: int, end: int) -> Node | None:
     return node
 
 
-def _holes(code: bytes, root: Node) -> list[tuple[int, str]]:
+def _holes(code: bytes, root: Node, start: int, end: int) -> list[tuple[int, str]]:
     out: list[tuple[int, str]] = []
-    for match in _HOLE.finditer(code):
+    for match in _HOLE.finditer(code, start, end):
         pos = match.start()
         if code[match.end() - 1] != 0x2C and not _comma_after_comments(code, match.end() - 2):
             continue
@@ -114,16 +118,17 @@ def _comma_after_comments(code: bytes, pos: int) -> bool:
     return False
 
 
-def _optional_chains(code: bytes, root: Node) -> list[tuple[int, str]]:
+def _optional_chains(code: bytes, root: Node, start: int, end: int
+                     ) -> list[tuple[int, str]]:
     out: list[tuple[int, str]] = []
-    pos = code.find(b"?.")
+    pos = code.find(b"?.", start, end)
     while pos >= 0:
         token = _leaf(root, pos, pos + 2)
         if token is not None and token.type == "optional_chain":
             problem = _chain_misuse(token)
             if problem is not None:
                 out.append(problem)
-        pos = code.find(b"?.", pos + 2)
+        pos = code.find(b"?.", pos + 2, end)
     return out
 
 
@@ -171,11 +176,12 @@ _SIMPLE_TARGETS = frozenset({"identifier", "member_expression", "subscript_expre
                              "call_expression"})
 
 
-def _update_targets(code: bytes, root: Node) -> list[tuple[int, str]]:
+def _update_targets(code: bytes, root: Node, start: int, end: int
+                    ) -> list[tuple[int, str]]:
     """``1++``, ``f()--``, ``++this``: only a name or a property can be incremented."""
     out: list[tuple[int, str]] = []
     for needle in (b"++", b"--"):
-        pos = code.find(needle)
+        pos = code.find(needle, start, end)
         while pos >= 0:
             token = _leaf(root, pos, pos + 2)
             update = token.parent if token is not None else None
@@ -190,7 +196,7 @@ def _update_targets(code: bytes, root: Node) -> list[tuple[int, str]]:
                     prefix = update.start_byte < target.start_byte
                     out.append((target.start_byte, "Invalid left-hand side expression in " + (
                         "prefix operation" if prefix else "postfix operation")))
-            pos = code.find(needle, pos + 2)
+            pos = code.find(needle, pos + 2, end)
     return out
 
 
@@ -203,11 +209,12 @@ def _is_target(pattern: Node, child: Node) -> bool:
     return True
 
 
-def _html_comments(code: bytes, root: Node) -> list[tuple[int, str]]:
+def _html_comments(code: bytes, root: Node, start: int, end: int
+                   ) -> list[tuple[int, str]]:
     message = "HTML comments are not allowed in modules"
     out: list[tuple[int, str]] = []
     for needle in (b"<!--", b"-->"):
-        pos = code.find(needle)
+        pos = code.find(needle, start, end)
         while pos >= 0:
             node = root.descendant_for_byte_range(pos, pos + 1)
             if node is not None and node.type == "html_comment" and node.start_byte == pos:
@@ -219,7 +226,7 @@ def _html_comments(code: bytes, root: Node) -> list[tuple[int, str]]:
                 if bang is not None and bang.type == "!" and dashes is not None and (
                         dashes.type == "--"):
                     out.append((pos, message))
-            pos = code.find(needle, pos + 1)
+            pos = code.find(needle, pos + 1, end)
     return out
 
 
