@@ -7,19 +7,21 @@ PY     := $(VENV)/bin/python
 RUN_STAMP  := $(VENV)/.installed-run
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: install install-test dev test lint bench bench-quick clean
+.PHONY: install install-test dev test test-packages lint bench bench-quick clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
 
-# What running needs: tree-sitter, tree-sitter-javascript, click, aiohttp, watchfiles.
-$(RUN_STAMP): $(PY) pyproject.toml
+# What running needs: tree-sitter, click, aiohttp, watchfiles, and the grammar setup.py
+# compiles from grammars/ (a change to its C sources needs a reinstall).
+GRAMMAR := setup.py grammars/binding.c $(wildcard grammars/tree-sitter-javascript/src/*.c)
+$(RUN_STAMP): $(PY) pyproject.toml $(GRAMMAR)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e .
 	touch $@
 
 # What testing, linting and benchmarking need on top: the `test` extra.
-$(TEST_STAMP): $(PY) pyproject.toml
+$(TEST_STAMP): $(PY) pyproject.toml $(GRAMMAR)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $@ $(RUN_STAMP)
@@ -50,17 +52,23 @@ test: lint  ## every test: unit, corpus, oracle, server, browser
 	sh tests/ensure-system-deps.sh
 	$(PY) -m pytest -q
 
+test-packages: $(TEST_STAMP)  ## the npm package matrix: 36 packages x (dev, build) in Chromium
+	sh tests/ensure-system-deps.sh
+	$(PY) -m pytest -q tests/packages
+
 bench: $(TEST_STAMP)  ## speed against esbuild, cp -r and Vite; the real-world corpus check
 	$(PY) bench/transform.py
 	$(PY) bench/corpus.py
 	$(PY) bench/build.py
 	$(PY) bench/hmr.py
+	$(PY) bench/react_start.py
 
 bench-quick: $(TEST_STAMP)
 	$(PY) bench/transform.py --quick
 	$(PY) bench/corpus.py
 	$(PY) bench/build.py --rounds 1
 	$(PY) bench/hmr.py --quick
+	$(PY) bench/react_start.py --runs 1
 
 lint: $(TEST_STAMP)  ## ruff, and mypy (strict) over the strict set
 	$(VENV)/bin/ruff check shaker tests bench

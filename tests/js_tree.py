@@ -9,13 +9,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from functools import cache
 
-import tree_sitter_javascript
 from tree_sitter import Language, Node, Parser, Tree
+
+from shaker.js import _grammar
 
 
 @cache
 def _parser() -> Parser:
-    return Parser(Language(tree_sitter_javascript.language()))
+    """A parser of its own, on the grammar shaker builds (the PyPI one rejects keyword names
+    in ``export { x as if }``, see grammars/README.md); the tree walks here are the tests'."""
+    return Parser(Language(_grammar.language()))
 
 
 def parse(source: str) -> Tree:
@@ -79,7 +82,9 @@ def imported_names(source: str) -> dict[str, set[str]]:
                 elif child.type in ("import_specifier", "export_specifier"):
                     name = child.child_by_field_name("name")
                     if name is not None and name.type == "identifier":
-                        names.add(_text(name))
+                        names.add(_text(name))  # any word, keywords too: `{ null as n }`
+                    elif (value := _string_value(name)) is not None:
+                        names.add(value)  # `{ "a b" as ab }`
         elif node.type == "call_expression":
             function = node.child_by_field_name("function")
             arguments = node.child_by_field_name("arguments")

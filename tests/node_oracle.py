@@ -116,11 +116,18 @@ def _stub_path(root: Path, specifier: str) -> Path:
 
 
 def _stub_source(specifier: str, names: set[str]) -> str:
-    """A module that logs its load and exports a logging function per name."""
+    """A module that logs its load and exports a logging function per name.
+
+    Each name goes through a local (``export { __stub_0 as "if" }``), because an imported name
+    may be any word, keywords included (``import { null as n }``), which no binding can be.
+    """
     named = sorted(name for name in names if name != "default")
     lines = [f"const __stub = __oracle.stubModule({json.dumps(specifier)}, {json.dumps(named)});"]
     if named:
-        lines.append(f"export const {{ {', '.join(named)} }} = __stub;")
+        pairs = [(json.dumps(name), f"__stub_{i}") for i, name in enumerate(named)]
+        reads = ", ".join(f"{key}: {local}" for key, local in pairs)
+        lines.append(f"const {{ {reads} }} = __stub;")
+        lines.append(f"export {{ {', '.join(f'{local} as {key}' for key, local in pairs)} }};")
     lines.append("export default __stub.default;")
     return "\n".join(lines) + "\n"
 

@@ -150,6 +150,29 @@ def test_an_import_that_binds_names_keeps_a_pure_module(tmp_path: Path) -> None:
     assert main == f'import {{ f }} from "./{Path(file_for(result, "pure")).name}";\nf();\n'
 
 
+def test_packages_that_export_keyword_names_build(tmp_path: Path) -> None:
+    """Keywords as export names, as svelte (`if`), zod (`null`) and valibot (`function`)
+    publish them, are valid module syntax: the build takes and keeps them."""
+    package = json.dumps({"name": "kw", "exports": {"import": "./index.js"}})
+    project = write(tmp_path / "app", {
+        "index.html": '<script type="module" src="/main.js"></script>',
+        "main.js": ('import { if as ifBlock, null as nil, function as fn } from "kw";\n'
+                    "import.meta.hot?.accept();\nconsole.log(ifBlock(), nil(), fn());\n"),
+        "node_modules/kw/package.json": package,
+        "node_modules/kw/index.js": ('export { if } from "./blocks.js";\n'
+                                     "const _null = () => null;\nconst function_ = () => 1;\n"
+                                     "export { _null as null, function_ as function };\n"),
+        "node_modules/kw/blocks.js": ("function if_block() { return 1; }\n"
+                                      "export { if_block as if };\n")})
+    result = build(project)
+    code = "".join(js_files(result).values())
+    assert "import.meta.hot" not in code
+    assert "import { if as ifBlock, null as nil, function as fn } from" in code
+    assert "export { if } from" in code
+    assert "export { _null as null, function_ as function };" in code
+    assert "export { if_block as if };" in code
+
+
 # -- what a page can reference -----------------------------------------------------------------
 
 APP = {

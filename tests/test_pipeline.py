@@ -20,6 +20,7 @@ from shaker.pipeline.env import load_env
 from shaker.pipeline.pipeline import Pipeline, PipelineOptions
 from shaker.pipeline.plugins import PluginContainer
 from shaker.pipeline.record import ModuleError, Target
+from shaker.pipeline.resolve import browser_external_id
 from shaker.plugin import Plugin
 
 
@@ -150,6 +151,147 @@ def test_build_reports_undecodable_source_with_its_byte_offset(tmp_path: Path) -
     rendered = info.value.render()
     assert "main.js:1:19: error: not UTF-8: invalid byte 0xff at offset 18" in rendered
     assert not (tmp_path / "dist").exists()
+
+
+# -- the browser field: swapped files and `false` entries, in dev and in build -----------------
+
+
+@pytest.fixture
+def browser_app(tmp_path: Path) -> Path:
+    """An app importing an axios-like package (a Node adapter swapped for the browser one,
+    ``"http": false``) and an engine.io-like one (``"ws": false``, though ws is installed)."""
+    axios = {"name": "axios", "main": "index.js", "browser": {
+        "./lib/adapters/http.js": "./lib/adapters/xhr.js", "http": False}}
+    eio = {"name": "eio", "module": "build/index.js", "browser": {"ws": False}}
+    return write(tmp_path, {
+        "index.html": "<script type=module src=/main.js></script>",
+        "main.js": ('import axios from "axios";\nimport { connect } from "eio";\n'
+                    "console.log(axios(), connect());\n"),
+        "node_modules/axios/package.json": json.dumps(axios),
+        "node_modules/axios/index.js": ('import adapter from "./lib/adapters/http.js";\n'
+                                        'import { keys } from "./lib/defaults.js";\n'
+                                        "export default () => [adapter(), keys];\n"),
+        "node_modules/axios/lib/defaults.js": ('import http from "http";\n'
+                                               "export const keys = Object.keys(http);\n"),
+        "node_modules/axios/lib/adapters/http.js": ('import http from "http";\n'
+                                                    "export default () => http.request;\n"),
+        "node_modules/axios/lib/adapters/xhr.js": 'export default () => "xhr";\n',
+        "node_modules/eio/package.json": json.dumps(eio),
+        "node_modules/eio/build/index.js": ('import WebSocket from "ws";\n'
+                                            "export const connect = () => WebSocket;\n"),
+        "node_modules/ws/package.json": json.dumps({"name": "ws", "exports": "./index.js"}),
+        "node_modules/ws/index.js": "export default class WebSocket {}\n",
+    })
+
+
+def test_false_entries_are_empty_modules_in_the_pipeline(browser_app: Path) -> None:
+    pipeline = _pipeline(browser_app)
+    importer = str(browser_app.resolve() / "node_modules/eio/build/index.js")
+    target = pipeline.resolve("ws", importer)
+    assert target == Target(browser_external_id("ws"), "empty", virtual=True)
+    record = pipeline.empty(target.id)
+    assert (record.code, record.kind, record.side_effects) == ("export default {};\n", "empty",
+                                                                False)
+    code = pipeline.javascript(pipeline.load(importer), importer, _write_back).code
+    assert 'from "__shaker-browser-external:ws|empty||True"' in code
+
+
+@async_test
+async def test_dev_serves_browser_replacements_and_empty_modules(browser_app: Path) -> None:
+    async with serve(browser_app) as h:
+        main = await (await h.get("/main.js")).text()
+        assert 'from "/node_modules/axios/index.js"' in main
+        axios = await (await h.get("/node_modules/axios/index.js")).text()
+        assert 'from "./lib/adapters/xhr.js"' in axios
+        defaults = await (await h.get("/node_modules/axios/lib/defaults.js")).text()
+        assert 'from "/@id/__shaker-browser-external:http?import"' in defaults
+        eio = await (await h.get("/node_modules/eio/build/index.js")).text()
+        assert 'from "/@id/__shaker-browser-external:ws?import"' in eio
+        empty = await h.get("/@id/__shaker-browser-external:ws?import")
+        assert empty.status == 200 and empty.content_type == "text/javascript"
+        assert await empty.text() == "export default {};\n"
+        # An id that ends like a JSON file is still the empty module, not JSON.
+        data = await h.get("/@id/__shaker-browser-external:pkg/data.json?import")
+        assert await data.text() == "export default {};\n"
+
+
+def test_build_writes_browser_replacements_and_empty_modules(
+        browser_app: Path, tmp_path_factory: pytest.TempPathFactory,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    build(browser_app, BuildOptions(outdir="dist"))
+    assets = {f.name.rsplit("-", 1)[0]: f for f in (browser_app / "dist/assets").iterdir()}
+    assert sorted(assets) == ["axios-defaults", "axios-index", "axios-xhr",
+                              "browser-external-http", "browser-external-ws", "eio-index", "main"]
+    for name in ("browser-external-http", "browser-external-ws"):
+        assert assets[name].read_text() == "export default {};\n"
+    assert f'from "./{assets["browser-external-ws"].name}"' in assets["eio-index"].read_text()
+    assert f'from "./{assets["axios-xhr"].name}"' in assets["axios-index"].read_text()
+    # The empty module's name (its hash) does not depend on where the build was started from.
+    monkeypatch.chdir(tmp_path_factory.mktemp("elsewhere"))
+    build(browser_app, BuildOptions(outdir="dist2"))
+    assert sorted(f.name for f in (browser_app / "dist2/assets").iterdir()) == \
+        sorted(f.name for f in assets.values())
+
+
+def test_commonjs_requires_follow_the_browser_field(tmp_path: Path) -> None:
+    """``require`` goes through the same resolver: a swapped file is required in its place,
+    and a built-in the package maps to ``false`` is the empty module, without the warning for
+    a built-in nobody mapped."""
+    write(tmp_path, {
+        "node_modules/dep/package.json": json.dumps({"name": "dep", "main": "index.js",
+                                                     "browser": {"./node.js": "./web.js",
+                                                                 "fs": False}}),
+        "node_modules/dep/index.js": ('var fs = require("fs");\nvar os = require("os");\n'
+                                      'module.exports = [require("./node.js"), fs, os];\n'),
+        "node_modules/dep/node.js": 'module.exports = "node";\n',
+        "node_modules/dep/web.js": 'module.exports = "web";\n',
+    })
+    pipeline = _pipeline(tmp_path)
+    index = str(tmp_path.resolve() / "node_modules/dep/index.js")
+    record = pipeline.javascript(pipeline.load(index), index, _write_back)
+    assert 'from "__shaker-browser-external:fs|empty||True"' in record.code
+    assert 'from "web.js|js||True"' in record.code and "node.js|" not in record.code
+    assert [d.message.split(":")[0] for d in record.diagnostics
+            if d.id == "node-builtin"] == ['"os" is a Node.js built-in module']
+
+
+_NAMED_FROM_FALSE = {
+    "index.html": "<script type=module src=/main.js></script>",
+    "main.js": 'import { r } from "nodey";\nconsole.log(r);\n',
+    "node_modules/nodey/package.json": json.dumps({"name": "nodey", "module": "index.js",
+                                                   "browser": {"http": False}}),
+    "node_modules/nodey/index.js": 'import { request } from "http";\nexport const r = request;\n',
+}
+_NAMED_FROM_FALSE_MESSAGE = (
+    '"request" is not exported by "{exporter}", imported by "{importer}" '
+    '({exporter} exports: default)')
+
+
+def test_build_fails_on_a_named_import_of_a_false_entry(tmp_path: Path) -> None:
+    """The empty module has a default export only: a browser would not link the page."""
+    write(tmp_path, _NAMED_FROM_FALSE)
+    with pytest.raises(BuildError) as info:
+        build(tmp_path, BuildOptions(outdir="dist"))
+    (problem,) = info.value.problems
+    assert (problem.diagnostic.line, problem.diagnostic.column) == (1, 25)  # "http"
+    assert problem.diagnostic.message.endswith(_NAMED_FROM_FALSE_MESSAGE.format(
+        exporter="__shaker-browser-external:http", importer="node_modules/nodey/index.js"))
+
+
+@async_test
+async def test_dev_reports_a_named_import_of_a_false_entry(tmp_path: Path) -> None:
+    write(tmp_path, _NAMED_FROM_FALSE)
+    async with serve(tmp_path) as h:
+        ws = await h.connected()
+        nodey = await (await h.get("/node_modules/nodey/index.js")).text()
+        assert 'from "/@id/__shaker-browser-external:http?import"' in nodey
+        assert (await h.get("/@id/__shaker-browser-external:http?import")).status == 200
+        from test_server_support import receive_json
+        payload = await receive_json(ws)
+        assert payload["type"] == "error"
+        assert payload["err"]["message"] == _NAMED_FROM_FALSE_MESSAGE.format(
+            exporter="/@id/__shaker-browser-external:http",
+            importer="node_modules/nodey/index.js")
 
 
 # -- the dev server over the pipeline ---------------------------------------------------------

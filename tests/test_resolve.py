@@ -14,7 +14,9 @@ from shaker.pipeline.resolve import (
     DEV_CONDITIONS,
     ResolveError,
     Resolver,
+    browser_external_id,
     dev_url_for,
+    is_browser_external,
     match_exports,
     split_package,
 )
@@ -123,6 +125,7 @@ def test_not_installed(project: Path) -> None:
     ({"main": "cjs/index.js"}, ("cjs/index.js",), "cjs/index.js"),
     ({"main": "lib/entry"}, ("lib/entry.js",), "lib/entry.js"),
     ({"jsnext:main": "next.js", "main": "main.js"}, ("next.js", "main.js"), "next.js"),
+    ({"jsnext": "next.js", "main": "main.js"}, ("next.js", "main.js"), "next.js"),
     ({"browser": "browser.js", "main": "main.js"}, ("browser.js", "main.js"), "browser.js"),
     ({}, ("index.js",), "index.js"),
 ])
@@ -132,10 +135,158 @@ def test_main_fields_without_exports(project: Path, package: dict[str, object],
     assert resolve(project, "pkg") == f"node_modules/pkg/{expected}"
 
 
-def test_browser_field_object_replaces_files(project: Path) -> None:
-    add_package(project, "pkg", {"main": "node.js", "browser": {"./node.js": "./web.js"}},
-                ("node.js", "web.js"))
-    assert resolve(project, "pkg") == "node_modules/pkg/web.js"
+# -- bare: the browser field -------------------------------------------------------------------
+
+def resolve_id(root: Path, specifier: str, importer: str = "src/main.js") -> str:
+    """What ``specifier`` resolves to: a path from the root, or a browser-external id."""
+    found = Resolver(root).resolve_path(specifier, root / importer)
+    assert found is not None
+    return found if is_browser_external(found) else \
+        Path(found).relative_to(root.resolve()).as_posix()
+
+
+@pytest.mark.parametrize(("package", "files", "expected"), [
+    # Vite's mainFields: browser, module, jsnext:main, jsnext, then main; the first string wins.
+    ({"module": "esm.js", "browser": "browser.js", "main": "main.js"},
+     ("esm.js", "browser.js", "main.js"), "browser.js"),
+    ({"browser": "browser.js", "module": "esm.js"}, ("esm.js", "browser.js"), "browser.js"),
+    # An object's "." is the entry at browser's place; without it, module and the map.
+    ({"module": "esm.js", "browser": {".": "./web.js"}}, ("esm.js", "web.js"), "web.js"),
+    ({"module": "esm.js", "browser": {"./esm.js": "./esm-web.js"}}, ("esm.js", "esm-web.js"),
+     "esm-web.js"),
+    ({"module": "esm.js", "browser": {"./other.js": "./x.js"}}, ("esm.js", "x.js"), "esm.js"),
+    # A main field naming a missing file falls through to the next (oxc's, so Vite 8's).
+    ({"browser": "gone.js", "module": "esm.js"}, ("esm.js",), "esm.js"),
+    ({"main": "node.js", "browser": {"./node.js": "./web.js"}}, ("node.js", "web.js"), "web.js"),
+])
+def test_main_field_precedence_is_vites(project: Path, package: dict[str, object],
+                                        files: tuple[str, ...], expected: str) -> None:
+    add_package(project, "pkg", package, files)
+    assert resolve(project, "pkg") == f"node_modules/pkg/{expected}"
+
+
+@pytest.fixture
+def axios(project: Path) -> Path:
+    """An axios-like package: its entry requires a Node adapter the browser field swaps, a
+    folder import of a platform, and Node modules it leaves out or shims."""
+    add_package(project, "axios", {"main": "index.js", "browser": {
+        "./lib/adapters/http.js": "./lib/adapters/xhr.js",
+        "./lib/platform/node/index.js": "./lib/platform/browser/index.js",
+        "http": False,
+        "util": "./lib/util-browser.js",
+        "./lib/node-only.js": False,
+    }}, ("index.js", "lib/axios.js", "lib/adapters/http.js", "lib/adapters/xhr.js",
+         "lib/platform/node/index.js", "lib/platform/browser/index.js", "lib/util-browser.js",
+         "lib/node-only.js"))
+    return project
+
+
+def test_browser_map_applies_to_relative_imports_inside_the_package(axios: Path) -> None:
+    inside = "node_modules/axios/lib/axios.js"
+    for specifier in ("./adapters/http.js", "./adapters/http", "../lib/adapters/http.js"):
+        assert resolve(axios, specifier, inside) == "node_modules/axios/lib/adapters/xhr.js"
+    for specifier in ("./platform/node/index.js", "./platform/node"):  # a file, a folder
+        assert resolve(axios, specifier, inside) == \
+            "node_modules/axios/lib/platform/browser/index.js"
+    assert resolve(axios, "./adapters/xhr.js", inside) == "node_modules/axios/lib/adapters/xhr.js"
+
+
+def test_browser_map_applies_to_bare_imports_from_inside_the_package(axios: Path) -> None:
+    inside = "node_modules/axios/lib/adapters/http.js"
+    assert resolve_id(axios, "http", inside) == browser_external_id("http")
+    assert resolve(axios, "util", inside) == "node_modules/axios/lib/util-browser.js"
+    with pytest.raises(ResolveError, match='package "http" is not installed'):
+        resolve(axios, "http")  # the app's own imports are not axios's business
+
+
+def test_false_entries_resolve_to_a_browser_external_id(axios: Path) -> None:
+    inside = "node_modules/axios/lib/axios.js"
+    found = resolve_id(axios, "./node-only", inside)
+    assert found == browser_external_id("axios/lib/node-only.js")
+    assert found == "__shaker-browser-external:axios/lib/node-only.js"
+    assert is_browser_external(found) and not is_browser_external("/p/node_modules/x.js")
+    resolved = Resolver(axios).resolve("./node-only.js", axios / inside)
+    assert resolved is not None and is_browser_external(str(resolved))
+
+
+def test_a_package_requiring_ws_mapped_to_false(project: Path) -> None:
+    add_package(project, "ws", {"exports": {".": "./index.js"}}, ("index.js",))
+    add_package(project, "eio", {"module": "build/index.js", "browser": {"ws": False}},
+                ("build/index.js", "build/transport.js"))
+    assert resolve_id(project, "ws", "node_modules/eio/build/transport.js") == \
+        browser_external_id("ws")
+    assert resolve(project, "ws") == "node_modules/ws/index.js"  # the app still gets ws
+
+
+@pytest.mark.parametrize("key", ["./lib/a.js", "lib/a.js", "./lib/a", "lib/a",
+                                 "./lib/../lib/a.js", "./lib/./a.js"])
+def test_file_keys_with_or_without_dot_slash_and_extension(project: Path, key: str) -> None:
+    add_package(project, "pkg", {"browser": {key: "./lib/b.js"}},
+                ("index.js", "lib/a.js", "lib/b.js"))
+    inside = "node_modules/pkg/index.js"
+    for specifier in ("./lib/a.js", "./lib/a"):
+        assert resolve(project, specifier, inside) == "node_modules/pkg/lib/b.js"
+    assert resolve(project, "pkg/lib/a") == "node_modules/pkg/lib/b.js"  # a deep import too
+
+
+def test_a_plain_name_key_is_a_package_not_a_file(project: Path) -> None:
+    add_package(project, "pkg", {"browser": {"util": False}}, ("index.js", "util.js"))
+    inside = "node_modules/pkg/index.js"
+    assert resolve(project, "./util", inside) == "node_modules/pkg/util.js"
+    assert resolve_id(project, "util", inside) == browser_external_id("util")
+
+
+def test_replacements_resolve_from_the_package_json(project: Path) -> None:
+    add_package(project, "shim", {"main": "index.js"}, ("index.js",))
+    add_package(project, "pkg", {"browser": {
+        "module-a": "shim",                   # a package, found from pkg's folder
+        "./lib/a.js": "./lib/a.js",           # itself: the file as it is
+        "./lib/b.js": "./lib/c.js",           # chained: b -> c -> d
+        "./lib/c.js": "./lib/d.js",
+        "./lib/gone.js": "./lib/missing.js",  # a replacement that does not exist
+    }}, ("index.js", "lib/a.js", "lib/b.js", "lib/c.js", "lib/d.js", "lib/gone.js"))
+    inside = "node_modules/pkg/index.js"
+    assert resolve(project, "module-a", inside) == "node_modules/shim/index.js"
+    assert resolve(project, "./lib/a.js", inside) == "node_modules/pkg/lib/a.js"
+    assert resolve(project, "./lib/b.js", inside) == "node_modules/pkg/lib/d.js"
+    with pytest.raises(ResolveError) as info:
+        resolve(project, "./lib/gone.js", inside)
+    assert info.value.specifier == "./lib/gone.js"
+    assert 'replaces "./lib/gone.js" with "./lib/missing.js": no such file' in info.value.reason
+
+
+def test_exports_wins_over_main_fields_and_the_map_applies_to_its_file(project: Path) -> None:
+    add_package(project, "pkg", {
+        "exports": {".": "./dist/node.js", "./sub": "./dist/sub.js"},
+        "browser": "./dist/browser-string.js", "module": "./dist/module.js",
+    }, ("dist/node.js", "dist/sub.js", "dist/browser-string.js", "dist/module.js"))
+    assert resolve(project, "pkg") == "node_modules/pkg/dist/node.js"
+    add_package(project, "mapped", {
+        "exports": {".": "./dist/node.js", "./sub": "./dist/sub.js"},
+        "browser": {"./dist/node.js": "./dist/web.js", "./dist/sub": False},
+    }, ("dist/node.js", "dist/web.js", "dist/sub.js"))
+    assert resolve(project, "mapped") == "node_modules/mapped/dist/web.js"
+    assert resolve_id(project, "mapped/sub") == browser_external_id("mapped/dist/sub.js")
+
+
+def test_the_nearest_package_json_owns_the_map(project: Path) -> None:
+    """Dual packages ship ``build/esm/package.json`` (``"type": "module"``); bundlers take
+    the nearest ``package.json``'s browser field, so such a file carries its own."""
+    add_package(project, "dual", {"module": "build/esm/index.js", "browser": {
+        "./build/esm/node.js": "./build/esm/never.js"}},
+        ("build/esm/index.js", "build/esm/node.js", "build/esm/web.js"))
+    write(project, {"node_modules/dual/build/esm/package.json": {
+        "type": "module", "browser": {"./node.js": "./web.js", "ws": False}}})
+    inside = "node_modules/dual/build/esm/index.js"
+    assert resolve(project, "./node.js", inside) == "node_modules/dual/build/esm/web.js"
+    assert resolve_id(project, "ws", inside) == browser_external_id("ws")
+
+
+def test_the_apps_own_browser_field_applies_to_its_files(project: Path) -> None:
+    write(project, {"package.json": {"name": "app", "browser": {
+        "./src/util.js": "./src/lib/index.js", "fs": False}}})
+    assert resolve(project, "./util") == "src/lib/index.js"
+    assert resolve_id(project, "fs") == browser_external_id("fs")
 
 
 # -- bare: every exports form ------------------------------------------------------------------
@@ -304,3 +455,6 @@ def test_dev_url_for(project: Path, tmp_path: Path) -> None:
         "/@fs" + (outside / "node_modules/ext/e.js").resolve().as_posix()
     with pytest.raises(ResolveError):
         dev_url_for("ghost", importer, project)
+    add_package(project, "eio", {"main": "index.js", "browser": {"ws": False}}, ("index.js",))
+    assert dev_url_for("ws", project / "node_modules/eio/index.js", project) == \
+        "/@id/__shaker-browser-external:ws"

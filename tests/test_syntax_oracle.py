@@ -49,6 +49,18 @@ VALID = {
     "call as an update target": "if (0) f()++;\n",
     "optional chains as defaults and keys": "function f(p = a?.b) {}\n[x = a?.b] = c;\n"
                                             "({ k: y = a?.b, [a?.c]: z } = c);\n",
+    # Module export names are any word (tree-sitter-javascript 0.25.0 rejected keywords).
+    "keyword export alias (svelte)": "function if_block() {}\nexport { if_block as if };\n",
+    "null export alias (zod)": "const _null = 1;\nexport { _null as null };\n",
+    "function export alias (valibot)": "const function_ = 1;\nexport { function_ as function };\n",
+    "default export alias": "const x = 1;\nexport { x as default };\n",
+    "string export name": 'const a = 1;\nexport { a as "string name" };\n',
+    "keyword import names": 'import { null as n, if as i } from "./m.js";\n',
+    "keyword re-export": 'export { if } from "./m.js";\n',
+    "default re-exported as a keyword": 'export { default as class } from "./m.js";\n',
+    "namespace re-exported as a keyword": 'export * as if from "./m.js";\n',
+    "string import and re-export names": 'import { "a b" as ab } from "./m.js";\n'
+                                         'export { "c d" as "e f", "g" } from "./m.js";\n',
 }
 INVALID = {
     "let without a name": ("let = ;\n", 1),
@@ -69,6 +81,14 @@ INVALID = {
     "HTML open comment": ("x = 1;\nx <!--y\n", 2),
     "HTML close comment at a line start": ("x = 1;\n  --> y\n", 2),
     "increment of a literal": ("1++;\n", 1),
+    # ... but a local name still has to be a binding or a reference.
+    "keyword as an import binding": ('import { if } from "./m.js";\n', 1),
+    "null as an import binding": ('import { null } from "./m.js";\n', 1),
+    "strict reserved word as an import alias": ('import { a as let } from "./m.js";\n', 1),
+    "keyword as a local export": ("export { if };\n", 1),
+    "keyword renamed as a local export": ("export { null as n };\n", 1),
+    "string name as a local export": ('export { "a b" };\n', 1),
+    "default as a local export": ("export { default };\n", 1),
 }
 
 needs_node = pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
@@ -111,6 +131,10 @@ def test_invalid_modules_raise_with_a_location(name: str, tmp_path: Path) -> Non
     ("const = 1;\n", "1:7: error: Unexpected token '='"),
     ("if (a) {\n  foo(\n}\n", "2:6: error: '(' is never closed"),
     ('const s = "abc\n', "1:11: error: Unterminated string literal"),
+    ("export { if };\n", "1:10: error: Unexpected reserved word"),
+    ('import { null } from "./m.js";\n', "1:10: error: Unexpected reserved word"),
+    ('export { "a b" as c };\n', "1:10: error: String literal module export names must be "
+                                  "followed by a 'from' clause"),
 ])
 def test_messages_point_where_the_parser_gave_up(code: str, expected: str) -> None:
     with pytest.raises(shaker.ShakerSyntaxError) as info:

@@ -124,6 +124,31 @@ def test_rewrite_import_touches_every_specifier_kind() -> None:
         ("./a.js", "static"), ("./b.js", "reexport"), ("./c.js", "dynamic")]
 
 
+def test_import_records_of_keyword_specifier_names() -> None:
+    """Keywords as imported and re-exported names (svelte, zod, valibot) parse, and the
+    dev transform reports and rewrites their modules like any other."""
+    code = ('import { null as n } from "./m.js";\n'
+            'export { if } from "./x.js";\n'
+            'export { n as function, n as default };\n'
+            'import.meta.hot?.accept();\n')
+    seen = []
+
+    def rewrite(spec: str) -> str:
+        seen.append(spec)
+        return "/src/" + spec[2:]
+
+    result = shaker.transform(code, mode="development", url="/k.js", rewrite_import=rewrite)
+    assert seen == ["./m.js", "./x.js"]
+    assert [(r.specifier, r.kind) for r in result.imports] == [
+        ("./m.js", "static"), ("./x.js", "reexport")]
+    body = result.code[result.code.index('import { null'):]
+    assert body == ('import { null as n } from "/src/m.js";\n'
+                    'export { if } from "/src/x.js";\n'
+                    'export { n as function, n as default };\n'
+                    'import.meta.hot?.accept();\n')
+    assert result.hot.self_accepting
+
+
 def _token_position(code: str, token: str) -> tuple[int, int]:
     """0-based line and UTF-16 column of the first ``token`` in ``code``."""
     before = code[: code.index(token)]

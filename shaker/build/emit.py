@@ -113,6 +113,8 @@ def hash_modules(outputs: Mapping[Node, Output], emitted: set[Node], root: str) 
 def _identity(node: Node, root: str) -> str:
     """What keeps two modules with equal text apart: a module's URL is its identity."""
     path = node.path
+    if not os.path.isabs(path):  # a module that is no file (role `empty`): its id, as it is
+        return f"{node.role}:{path}"  # (relpath would join it to the working directory)
     rel = path[len(root) + 1:] if path.startswith(root + os.sep) else os.path.relpath(path, root)
     return f"{node.role}:{rel}"
 

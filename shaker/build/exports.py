@@ -82,8 +82,10 @@ def _problem(node: Node, dep: Dep, name: str, names: frozenset[str], root: str) 
                        and i.name == name), offset)
     except ShakerSyntaxError:
         pass
-    message = missing_export_message(name, os.path.relpath(dep.target.path, root),
-                                     os.path.relpath(node.path, root), names)
+    exporter = dep.target.path  # a module that is no file (role `empty`) is named by its id
+    if os.path.isabs(exporter):
+        exporter = os.path.relpath(exporter, root)
+    message = missing_export_message(name, exporter, os.path.relpath(node.path, root), names)
     return Problem(error_at(source, offset, message), source)
 
 

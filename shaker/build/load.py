@@ -23,7 +23,7 @@ from shaker.pipeline.record import ImportRef, ModuleError, Target, display_name
 from shaker.source import Source
 
 _MODULE_ROLES: dict[str, Role] = {
-    "js": "js", "json": "json", "css": "style", "url": "url", "raw": "raw",
+    "js": "js", "json": "json", "css": "style", "url": "url", "raw": "raw", "empty": "empty",
 }
 """The role of a file imported from JavaScript, by the kind the pipeline resolved it to."""
 
@@ -79,6 +79,8 @@ def _process(node: Node, pipeline: Pipeline, inline: Inline | None) -> Output:
     role = node.role
     if role == "asset":
         return Output(node, data=read_file(node.path))
+    if role == "empty":  # a browser-field `false` entry: no file behind it
+        return Output(node, code=pipeline.empty(node.path).code, side_effects=False)
     if role in ("style", "url"):
         tokens = Tokens("")
         target = Node(node.path, "css" if role == "style" else "asset")

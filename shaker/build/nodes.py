@@ -19,8 +19,10 @@ from shaker.build.naming import Tokens, safe_stem
 from shaker.diagnostics import Diagnostic, render_rich, render_short
 from shaker.source import Source
 
-Role = Literal["js", "inline", "json", "css", "style", "asset", "url", "raw"]
-JS_ROLES = ("js", "json", "style", "url", "raw")  # roles whose output is a JavaScript module
+Role = Literal["js", "inline", "json", "css", "style", "asset", "url", "raw", "empty"]
+JS_ROLES = ("js", "json", "style", "url", "raw", "empty")  # roles whose output is a JS module
+"""``empty``: the module of a ``browser`` field ``false`` entry; its path is that module's id
+(``__shaker-browser-external:<what was left out>``), not a file."""
 
 
 class Node(NamedTuple):
@@ -59,6 +61,8 @@ def _extension(path: str, role: str) -> str:
 
 @cache
 def _stem(path: str, role: str) -> str:
+    if role == "empty":  # `browser-external-http`: what was left out, and that it was
+        return "browser-external-" + safe_stem(path.rpartition(":")[2])
     stem = safe_stem(path)
     parts = path.split(os.sep)
     if "node_modules" in parts:  # `index.js` says little: name it after its package too

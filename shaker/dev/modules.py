@@ -58,6 +58,7 @@ from shaker.pipeline.kinds import (
 from shaker.pipeline.pipeline import Pipeline, PipelineOptions, new_resolver, read_source
 from shaker.pipeline.plugins import PluginContainer, PluginError
 from shaker.pipeline.record import ModuleError, ModuleRecord, error_at
+from shaker.pipeline.resolve import is_browser_external
 from shaker.protocol import CLIENT_PATH
 from shaker.source import Source
 from shaker.web.responses import BASE_HEADERS, etag_for, respond
@@ -276,9 +277,11 @@ class ModuleServer:
         """Answer for ``/@id/<id>``: only what a plugin's ``load`` returns, never the disk."""
         url = virtual_url(id)
         try:
-            kind = module_kind(id)  # a plugin's module is code unless its id says otherwise
-            built = await self._run(self._build, kind if kind in ("css", "json", "raw") else "js",
-                                    id, url)
+            # A plugin's module is code unless its id says otherwise; a browser-field `false`
+            # entry's id ends like the file it stands for, yet it is the empty module.
+            kind = "empty" if is_browser_external(id) else module_kind(id)
+            built = await self._run(self._build, kind if kind in ("css", "json", "raw", "empty")
+                                    else "js", id, url)
         except FileNotFoundError:
             return respond(request, f"no plugin loads {id!r}\n", "text/plain", status=404)
         except Exception as exc:
@@ -295,6 +298,8 @@ class ModuleServer:
                               timestamps=self.graph.timestamp)
         if kind == "url":
             return _Built(url_module(under_base(url, self.base)), ModuleFacts())
+        if kind == "empty":
+            return _Built(pipeline.empty(id).code, ModuleFacts())
         source = pipeline.load(id)
         record: ModuleRecord
         if kind == "json":
@@ -414,6 +419,8 @@ class ModuleServer:
 def _linking(record: ModuleRecord, source: Source, writer: ImportWriter) -> _Linking:
     """Exports from the served code (generated modules included), named imports from the
     source (their offsets are the user's)."""
+    if record.exports is not None:  # CommonJS: known, and nothing imported by name
+        return _Linking((record.exports, ()))
     try:
         served = module_bindings(parse(Source(source.filename, record.code.encode(
             "utf-8", "surrogatepass"))))
@@ -425,7 +432,7 @@ def _linking(record: ModuleRecord, source: Source, writer: ImportWriter) -> _Lin
     stars = tuple(written[s] for s in served.star_reexports if s in written)
     imports = tuple((writer.url_of(target), i.name, i.offset) for i in imported
                     if (target := by_specifier.get(i.specifier)) is not None
-                    and target.kind in ("js", "json"))
+                    and target.kind in ("js", "json", "empty"))
     return _Linking((served.exports, stars), imports)
 
 

@@ -70,10 +70,10 @@ class CjsExports:
     reexports: tuple[str, ...] = ()
 
 
-def detect_cjs_exports(source: Source) -> CjsExports:
-    """The names Node gives ``import { … } from`` this CommonJS module (see the module doc)."""
-    tree = parse(source, module=False)
-    return _Lexer(source.code, tree).run()
+def detect_cjs_exports(source: Source, tree: Tree | None = None) -> CjsExports:
+    """The names Node gives ``import { … } from`` this CommonJS module (see the module doc);
+    ``tree``: the source's parse tree when the caller has one already."""
+    return _Lexer(source.code, tree if tree is not None else parse(source, module=False)).run()
 
 
 # Token kinds.

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 
 from tree_sitter import Node, Tree
 
+from shaker.js.queries import captures
 from shaker.js.scope import Scopes, is_declaration_site
 
 _MODULE_NAMES = ("require", "module", "exports")
@@ -89,15 +90,9 @@ def _has_esm_expression(code: bytes, root: Node) -> bool:
     """``import.meta`` or ``import(...)`` anywhere: the module is ESM (a byte check first)."""
     if b"import" not in code:
         return False
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        if node.type == "import":  # the keyword of `import.meta` and of `import(...)`
-            return True
-        if node.type in ("string", "template_string", "comment", "regex"):
-            continue
-        stack.extend(node.children)
-    return False
+    found = captures("esm_syntax", root).get("esm", ())
+    return any(node.type == "import" or (node.text or b"").startswith(b"import")
+               for node in found)
 
 
 def _free(scopes: Scopes, ident: Node) -> bool:

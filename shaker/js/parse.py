@@ -3,7 +3,14 @@
 tree-sitter recovers from errors instead of failing, so this module turns ERROR and
 MISSING nodes into a :class:`~shaker.errors.ShakerSyntaxError` with a location.
 
-Two gaps in tree-sitter-javascript 0.25 are handled here, both by parsing a copy of the
+The grammar is shaker's own build of tree-sitter-javascript 0.25.0 (``grammars/``, compiled
+at install time), patched so that keywords are valid module export names
+(``export { x as if }``, ``import { null as n }``): see grammars/README.md.  That makes the
+grammar accept a keyword wherever such a name can start, including the local names of
+``import { if }`` and ``export { if }`` (no ``from``), which must be bindings and references;
+:func:`_check_module_names` rejects those, as V8 does.
+
+Two more gaps in tree-sitter-javascript 0.25 are handled here, both by parsing a copy of the
 source in which some bytes are replaced by spaces (same length, so every offset stays
 valid, and the edits still apply to the original bytes):
 
@@ -19,12 +26,13 @@ from __future__ import annotations
 
 import itertools
 from functools import lru_cache
+from typing import NoReturn
 
-import tree_sitter_javascript
 from tree_sitter import Language, Node, Parser, Tree
 
 from shaker.diagnostics import Diagnostic, Severity
 from shaker.errors import ShakerSyntaxError
+from shaker.js import _grammar
 from shaker.js.incremental import Parsed, changed_windows, edited_tree
 from shaker.source import Source
 
@@ -35,10 +43,24 @@ _TEXT_NODES = frozenset(
 )
 
 
+# Words that can never name a binding or a reference in module code (which is strict):
+# keywords, literals, strict-mode and module-only reserved words.
+_RESERVED_WORDS = frozenset(
+    {"await", "break", "case", "catch", "class", "const", "continue", "debugger", "default",
+     "delete", "do", "else", "enum", "export", "extends", "false", "finally", "for",
+     "function", "if", "import", "in", "instanceof", "new", "null", "return", "super",
+     "switch", "this", "throw", "true", "try", "typeof", "var", "void", "while", "with",
+     "yield", "implements", "interface", "let", "package", "private", "protected", "public",
+     "static"}
+)
+# ... and those that strict mode forbids as binding names.
+_STRICT_BINDING_NAMES = frozenset({"eval", "arguments"})
+
+
 @lru_cache(maxsize=1)
 def language() -> Language:
-    """The JavaScript grammar, loaded once per process."""
-    return Language(tree_sitter_javascript.language())
+    """The JavaScript grammar (shaker's build, see grammars/README.md), loaded once."""
+    return Language(_grammar.language())
 
 
 @lru_cache(maxsize=1)
@@ -83,10 +105,72 @@ def parse_module(source: Source, *, module: bool = True, previous: Parsed | None
         _raise_first_error(source, root)
     if has_nul:
         _check_nuls(source, root)
+    _check_module_names(source, root)
     from shaker.js.validity import check
 
     check(source, root, module=module, windows=windows)
     return Parsed(text, tree)
+
+
+def _check_module_names(source: Source, root: Node) -> None:
+    """Reject the local names of imports and exports that the grammar lets through.
+
+    The grammar takes any word as a module export name (``export { x as if }``), so a
+    keyword parses also where the name is local: ``import { if } from "m"`` binds ``if`` and
+    ``export { if }`` (no ``from``) refers to it, and ``export { "a b" }`` exports a binding
+    that cannot exist.  V8 rejects all three.  Only top-level statements are looked at (where
+    imports and exports live), so the rest of the tree is not walked.
+    """
+    for stmt in root.named_children:
+        if stmt.type == "import_statement":
+            for name in _import_bindings(stmt):
+                text = source.code[name.start_byte:name.end_byte].decode("utf-8", "replace")
+                if name.type != "identifier" or text in _RESERVED_WORDS:
+                    _raise_at(source, name.start_byte, "Unexpected reserved word")
+                if text in _STRICT_BINDING_NAMES:
+                    _raise_at(source, name.start_byte,
+                              "Unexpected eval or arguments in strict mode")
+        elif stmt.type == "export_statement" and stmt.child_by_field_name("source") is None:
+            for clause in stmt.named_children:
+                if clause.type != "export_clause":
+                    continue
+                for spec in clause.named_children:
+                    local = spec.child_by_field_name("name")
+                    if spec.type != "export_specifier" or local is None:
+                        continue
+                    if local.type == "string":
+                        _raise_at(source, local.start_byte, "String literal module export names "
+                                  "must be followed by a 'from' clause")
+                    text = source.code[local.start_byte:local.end_byte].decode("utf-8", "replace")
+                    if local.type != "identifier" or text in _RESERVED_WORDS:
+                        _raise_at(source, local.start_byte, "Unexpected reserved word")
+
+
+def _import_bindings(stmt: Node) -> list[Node]:
+    """The nodes that name the local bindings of an import statement."""
+    out: list[Node] = []
+    for clause in stmt.named_children:
+        if clause.type != "import_clause":
+            continue
+        for part in clause.named_children:
+            if part.type == "identifier":
+                out.append(part)
+            elif part.type == "namespace_import":
+                out.extend(c for c in part.named_children if c.type == "identifier")
+            elif part.type == "named_imports":
+                for spec in part.named_children:
+                    if spec.type == "import_specifier":
+                        local = spec.child_by_field_name("alias") or (
+                            spec.child_by_field_name("name"))
+                        if local is not None:
+                            out.append(local)
+    return out
+
+
+def _raise_at(source: Source, offset: int, message: str) -> NoReturn:
+    raise ShakerSyntaxError(
+        Diagnostic.at(source, offset, message, severity=Severity.ERROR), source
+    )
 
 
 def _mask_reexport_attributes(code: bytes, root: Node) -> bytes | None:

@@ -32,6 +32,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Protocol
 
+from tree_sitter import Tree
+
 from shaker.diagnostics import Diagnostic
 from shaker.js.cjs_exports import detect_cjs_exports
 from shaker.js.commonjs import analyze_commonjs
@@ -159,12 +161,13 @@ def commonjs_module(pipeline: Pipeline, source: Source, id: str, write: WriteImp
         imports.append(ImportRef(require.specifier, "static", require.start, target))
     if problems:
         raise ModuleError(problems)
-    names = _export_names(pipeline, folded, id, set())
-    text = _wrap(pipeline, folded.text, id, header, cases, names,
-                 "process" in facts.free_globals)
+    names = _export_names(pipeline, folded, id, set(), tree)
+    text, exported = _wrap(pipeline, folded.text, id, header, cases, names,
+                           "process" in facts.free_globals)
     side_effects = pipeline.resolver.side_effects(id)
     return ModuleRecord(id, "js", text, None, imports, diagnostics=diagnostics,
-                        side_effects=side_effects)
+                        side_effects=side_effects,
+                        exports=frozenset({"default", "__shaker_cjs", *exported}))
 
 
 def _fold(pipeline: Pipeline, source: Source) -> Source:
@@ -181,10 +184,10 @@ def _fold(pipeline: Pipeline, source: Source) -> Source:
 _NAMES_CACHE: dict[tuple[str, int, int, str], tuple[str, ...]] = {}
 
 
-def _export_names(pipeline: Pipeline, source: Source, id: str, visiting: set[str]
-                  ) -> tuple[str, ...]:
+def _export_names(pipeline: Pipeline, source: Source, id: str, visiting: set[str],
+                  tree: Tree | None = None) -> tuple[str, ...]:
     """Node's named exports of the (folded) module: its own, then its re-exports' in turn."""
-    found = detect_cjs_exports(source)
+    found = detect_cjs_exports(source, tree)
     names = list(found.exports)
     visiting.add(id)
     for specifier in found.reexports:
@@ -212,8 +215,9 @@ def _file_export_names(pipeline: Pipeline, path: str, visiting: set[str]) -> tup
 
 
 def _wrap(pipeline: Pipeline, body: str, id: str, header: list[str], cases: list[str],
-          names: tuple[str, ...], uses_process: bool) -> str:
-    """The ES module around a CommonJS body; the body keeps its line numbers."""
+          names: tuple[str, ...], uses_process: bool) -> tuple[str, list[str]]:
+    """The ES module around a CommonJS body (the body keeps its line numbers), and the names
+    it exports besides ``default``."""
     if body.startswith("#!"):
         body = "//" + body[2:]
     root = str(pipeline.options.root)
@@ -238,7 +242,7 @@ def _wrap(pipeline: Pipeline, body: str, id: str, header: list[str], cases: list
               "__shaker_exports.default:__shaker_exports;")
     if exported:
         suffix += f"export var {{{','.join(exported)}}}=__shaker_exports??{{}};"
-    return prefix + body + suffix + "\n"
+    return prefix + body + suffix + "\n", exported
 
 
 __all__ = ["NODE_BUILTINS", "commonjs_module", "is_dependency_file"]

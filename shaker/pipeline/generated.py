@@ -1,4 +1,5 @@
-"""Modules shaker writes itself: JSON, ``?raw`` text, asset URLs, stylesheet modules.
+"""Modules shaker writes itself: JSON, ``?raw`` text, asset URLs, stylesheet modules, and the
+empty module of a ``browser`` field ``false`` entry.
 
 Their code is JavaScript package data in ``shaker/pipeline/templates`` (never a Python
 string); ``__SHAKER_NAME__`` placeholders are filled with JSON literals in one pass, so a value
@@ -82,6 +83,11 @@ def raw_module(text: str) -> str:
     return fill(template("raw-module.js"), {"TEXT": text})
 
 
+def empty_module() -> str:
+    """A ``browser`` field ``false`` entry: an empty object as the default export (Vite's)."""
+    return template("browser-external.js")
+
+
 def url_module(url: str) -> str:
     """An asset or ``?url`` import: the file's public URL as the default export."""
     return fill(template("asset-url.js"), {"URL": url})
@@ -98,5 +104,5 @@ def stylesheet_loader(href: str) -> str:
     return fill(template("css-loader.js"), {"HREF": href})
 
 
-__all__ = ["fill", "json_module", "raw_module", "style_module", "stylesheet_loader",
+__all__ = ["empty_module", "fill", "json_module", "raw_module", "style_module", "stylesheet_loader",
            "template", "url_module"]

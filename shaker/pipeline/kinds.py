@@ -23,9 +23,11 @@ import re
 from typing import Literal
 from urllib.parse import unquote
 
-Kind = Literal["js", "json", "css", "url", "raw"]
+Kind = Literal["js", "json", "css", "url", "raw", "empty"]
 """``js`` a module; ``json`` parsed data; ``css`` a stylesheet; ``url`` a file whose public URL
-is the default export; ``raw`` a file whose text is the default export."""
+is the default export; ``raw`` a file whose text is the default export; ``empty`` no file at
+all but ``export default {}``, what a ``browser`` field ``false`` entry resolves to
+(:func:`shaker.pipeline.resolve.is_browser_external`; never returned by :func:`module_kind`)."""
 
 JS_EXTENSIONS = (".js", ".mjs", ".cjs")
 RESOLVE_EXTENSIONS = (".mjs", ".js", ".json")

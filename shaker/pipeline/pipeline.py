@@ -26,7 +26,7 @@ from shaker.js.transform import may_reference, transform_source
 from shaker.options import Mode, TransformOptions
 from shaker.pipeline.cjs import commonjs_module, is_dependency_file
 from shaker.pipeline.css import css_references
-from shaker.pipeline.generated import json_module, raw_module
+from shaker.pipeline.generated import empty_module, json_module, raw_module
 from shaker.pipeline.html import apply_edits
 from shaker.pipeline.kinds import RESOLVE_EXTENSIONS, module_kind
 from shaker.pipeline.plugins import PluginContainer
@@ -44,6 +44,7 @@ from shaker.pipeline.resolve import (
     DEV_CONDITIONS,
     ResolveError,
     Resolver,
+    is_browser_external,
     is_url,
     split_query,
 )
@@ -95,6 +96,9 @@ class Pipeline:
         """What ``specifier`` imported from ``importer`` (a file path or a virtual id) names.
 
         None: leave it as written (URLs, ``public/`` files, the dev server's ``/@`` URLs).
+        A ``browser`` field ``false`` entry is ``Target(<browser-external id>, "empty",
+        virtual=True)``: virtual, so the dev server writes a ``/@id/`` URL for it; ``empty``,
+        so dev and build load it with :meth:`empty` instead of reading a file.
         Raises :class:`ResolveError` when nothing matches.
         """
         if specifier.startswith("/@"):
@@ -113,6 +117,8 @@ class Pipeline:
         found = self.resolver.resolve_path(specifier, importer)
         if found is None:
             return None
+        if is_browser_external(found):
+            return Target(found, "empty", virtual=True)
         return self._target(specifier, importer, found, split_query(specifier)[1])
 
     def _target(self, specifier: str, importer: str, path: str, query: str) -> Target:
@@ -233,6 +239,12 @@ class Pipeline:
         except ShakerSyntaxError as exc:
             raise ModuleError([(exc.diagnostic, exc.source)]) from None
         return ModuleRecord(id, "json", code, side_effects=False)
+
+    def empty(self, id: str) -> ModuleRecord:
+        """A target of kind ``empty`` (a ``browser`` field ``false`` entry): ``export default
+        {}``, as Vite loads ``__vite-browser-external``.  Nothing is read; it is declared
+        free of side effects, as a package's ``"sideEffects": false`` would."""
+        return ModuleRecord(id, "empty", empty_module(), side_effects=False)
 
     def raw(self, source: Source, id: str) -> ModuleRecord:
         """``?raw`` and CSS ``?inline``: the text as the default export."""

@@ -59,6 +59,8 @@ class ModuleRecord:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     side_effects: bool | None = None
     """From ``package.json`` ``sideEffects``: None when the package does not say."""
+    exports: frozenset[str] | None = None
+    """The export names, when the step that wrote the code knows them (CommonJS)."""
 
 
 class ModuleError(ShakerError):

@@ -20,59 +20,35 @@ broken module with an error status and shows the overlay, whose text names the s
 The project's ``shaker.config.py`` is read the way the CLI reads it (``shaker dev`` passes the
 ``Config`` to ``DevServer``; ``shaker build`` turns it into ``BuildOptions``), so one config
 file drives both sides.  Nothing here sleeps: every wait is a Playwright wait with a timeout.
+Loading and recording a page, and the servers, live in ``page_runs.py`` (the npm package matrix
+uses them too).
 """
 
 from __future__ import annotations
 
-import contextlib
-import dataclasses
 import re
 import shutil
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import pytest
-from conftest import LoopThread, free_port
-from playwright.sync_api import BrowserContext, ConsoleMessage, Page, Request, Response
-from playwright.sync_api import Error as PlaywrightError
+from conftest import LoopThread
+from page_runs import DONE, Run, Servers, in_browser, run_page
+from playwright.sync_api import BrowserContext, Page
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from shaker.build.project import BuildError, BuildOptions, build
 from shaker.config import Config, find_config, load_config
-from shaker.dev.server import DevServer
-from shaker.preview import PreviewServer
 
 pytestmark = pytest.mark.browser
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "parity"
-DONE = "done"
-DONE_MS = 4_000
-"""How long a page gets to print ``done``: the apps need milliseconds; this bounds a hang."""
 OVERLAY_MS = 4_000
 OVERLAY_SELECTOR = "shaker-error-overlay, vite-error-overlay"
-DEV_CHATTER = "[shaker] "
-"""Prefix of the dev client's own console lines: dev-only by design, never compared."""
-FATAL = "[parity] fatal: "
 MODE = "{mode}"
 MODE_WORDS = {"dev": "dev", "build": "prod"}
 """What ``{mode}`` stands for in expected lines: ``.env.development`` / ``.env.production``."""
-
-INIT_SCRIPT = f"""
-(() => {{
-  // A run must stop waiting as soon as the app can no longer print "done": a module script that
-  // failed to load (404, 500, wrong MIME type, a failed import in its graph) or an uncaught
-  // error. Both are turned into a console line the test waits for, next to "done".
-  const fatal = (what) => console.error({FATAL!r} + what);
-  addEventListener('error', (event) => {{
-    const target = event.target;
-    if (target instanceof HTMLScriptElement) fatal('script failed to load: ' + target.src);
-    else if (!(target instanceof Element)) fatal('uncaught: ' + event.message);
-  }}, true);
-  addEventListener('unhandledrejection', (event) => fatal('unhandled rejection: ' + event.reason));
-}})();
-"""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -180,86 +156,6 @@ BROKEN = (
 
 
 # ---------------------------------------------------------------------------------------------
-# Running a page
-# ---------------------------------------------------------------------------------------------
-
-
-@dataclass
-class Run:
-    """What one side did: the lines it printed, and everything that went wrong."""
-
-    side: str
-    lines: list[str] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-    statuses: list[tuple[int, str]] = field(default_factory=list)
-    loaded: bool = True
-    """False when there was no page to load (the build raised): its lines are not compared."""
-
-
-def run_page(page: Page, url: str, run: Run) -> None:
-    """Load ``url`` in ``page`` and record into ``run`` until ``done``, a fatal error or
-    ``DONE_MS``.  Console lines are recorded by a listener registered before the wait's own,
-    so every line printed up to the one that ended the wait is in ``run.lines``."""
-
-    def on_console(message: ConsoleMessage) -> None:
-        if message.type == "log" and not message.text.startswith(DEV_CHATTER):
-            run.lines.append(message.text)
-        elif message.type == "error" and not message.text.startswith(FATAL + "uncaught"):
-            where = message.location.get("url") or "?"  # uncaught ones: see pageerror
-            run.errors.append(f"console error: {message.text} [at {where}]")
-
-    def on_response(response: Response) -> None:
-        run.statuses.append((response.status, response.url))
-        if 400 <= response.status < 500:  # 5xx: reported below, with what the server said
-            run.errors.append(f"HTTP {response.status} for {response.url}")
-
-    def on_failed(request: Request) -> None:
-        run.errors.append(f"request failed: {request.url} ({request.failure})")
-
-    page.on("console", on_console)
-    page.on("pageerror", lambda error: run.errors.append(f"page error: {error}"))
-    page.on("response", on_response)
-    page.on("requestfailed", on_failed)
-    page.add_init_script(INIT_SCRIPT)
-    try:
-        with page.expect_console_message(
-            lambda m: m.text == DONE or m.text.startswith(FATAL), timeout=DONE_MS
-        ):
-            page.goto(url, wait_until="commit")
-    except PlaywrightTimeoutError:
-        run.errors.append(f"no {DONE!r} within {DONE_MS} ms")
-    except PlaywrightError as exc:
-        run.errors.append(f"navigation failed: {exc.message.splitlines()[0]}")
-    with contextlib.suppress(PlaywrightError):  # if the page is gone, what was recorded stands
-        page.evaluate("0")  # a round trip: events the page sent before it are delivered now
-    for status, url in run.statuses:
-        if status >= 500:  # say *why*: the answer's text is the server's error message
-            run.errors.append(f"HTTP {status} for {url} said: {answer_text(page, url)}")
-
-
-def answer_text(page: Page, url: str, limit: int = 400) -> str:
-    """What ``url`` answers (fetched again, outside the page), comments dropped, shortened."""
-    try:
-        text = page.request.get(url).text()
-    except PlaywrightError as exc:
-        return f"<cannot fetch it again: {exc.message.splitlines()[0]}>"
-    lines = [line.strip() for line in text.splitlines()]
-    text = " ".join(line for line in lines if line and not line.startswith("//"))
-    return text if len(text) <= limit else text[:limit] + "…"
-
-
-def in_browser(context: BrowserContext, url: str, side: str) -> Run:
-    """A fresh tab, ``run_page``, and the tab closed before anyone looks at the result."""
-    run = Run(side)
-    page = context.new_page()
-    try:
-        run_page(page, url, run)
-    finally:
-        page.close()
-    return run
-
-
-# ---------------------------------------------------------------------------------------------
 # Servers and builds, configured the way the CLI configures them
 # ---------------------------------------------------------------------------------------------
 
@@ -281,36 +177,6 @@ def build_options(config: Config, outdir: Path) -> BuildOptions:
     """What ``shaker build`` derives from the config (``shaker.cli.build.build_command``)."""
     return BuildOptions(outdir=str(outdir), base=config.base, define=dict(config.define),
                         entries=tuple(config.build.entries))
-
-
-@dataclass
-class Servers:
-    """Dev and preview servers on the shared loop thread; ``close`` stops every one started."""
-
-    loop: LoopThread
-    _closers: list[Callable[[], Coroutine[Any, Any, None]]] = field(default_factory=list)
-
-    def dev(self, root: Path, config: Config) -> str:
-        """Start ``DevServer`` on ``root`` with ``config`` (on a free port); its page URL."""
-        server_config = dataclasses.replace(config.server, host="localhost", port=free_port(),
-                                            strict_port=True)
-        server = DevServer(root, dataclasses.replace(config, server=server_config))
-        self.loop.run(server.start())
-        self._closers.append(server.close)
-        return server.urls.local[0]
-
-    def preview(self, outdir: Path, base: str) -> str:
-        """Serve a build as ``shaker preview`` does, under ``base``; its page URL."""
-        server = PreviewServer(outdir, host="localhost", port=free_port(), strict_port=True,
-                               base=base)
-        self.loop.run(server.start())
-        self._closers.append(server.close)
-        return server.local[0]
-
-    def close(self) -> None:
-        for close in reversed(self._closers):
-            self.loop.run(close())
-        self._closers.clear()
 
 
 @pytest.fixture
