@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -10,6 +9,7 @@ from typing import TYPE_CHECKING
 from shaker.diagnostics import Diagnostic, Severity
 from shaker.js.edits import EditBuffer
 from shaker.js.plan import Plan
+from shaker.js.prefilter import CANDIDATE, may_use_import_meta
 from shaker.js.scan import ImportRecord, module_imports, scan
 from shaker.js.scope import Scopes
 from shaker.js.values import parse_constant
@@ -20,12 +20,10 @@ if TYPE_CHECKING:
     from shaker.js.incremental import Parsed
     from shaker.js.sourcemap import SourceMap
 
-# Byte prefilter, not JavaScript analysis: `import.meta` is the keyword `import`, then `.`,
-# then `meta`, with only whitespace or comments between them.  The spec forbids escapes in
-# it, so a file without `import`, optional whitespace and then either `.meta` (spaces
-# allowed around the dot) or a comment opener cannot reference `import.meta` at all.
-_MAY_HAVE_IMPORT_META = re.compile(rb"import\s*(?:\.\s*(?:meta|/[*/])|/[*/])")
-
+# Byte prefilter, then a literal-aware scan (``prefilter``): ``import.meta`` is the keyword
+# `import`, then `.`, then `meta`, with only blanks or comments between them, and the spec
+# forbids escapes in it; a file whose bytes never spell that cannot reference it, and one
+# whose every spelling sits in a string, template, comment or regex does not either.
 
 
 def env_values(options: TransformOptions) -> dict[str, object]:
@@ -75,7 +73,7 @@ class TransformResult:
 
 def may_reference(code: bytes, define: Mapping[str, str] | None = None) -> bool:
     """Whether ``code`` can possibly reference ``import.meta`` or a define key."""
-    if b"meta" in code and _MAY_HAVE_IMPORT_META.search(code):
+    if b"meta" in code and CANDIDATE.search(code) is not None and may_use_import_meta(code):
         return True
     if define:
         return any(key.split(".")[0].encode() in code for key in define)
