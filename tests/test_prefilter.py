@@ -23,11 +23,23 @@ CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 
 
 def tree_uses_import_meta(code: str) -> bool | None:
-    """Whether tree-sitter finds an ``import.meta``; None if the code does not parse."""
+    """Whether tree-sitter finds an ``import.meta`` other than a plain read of a name that
+    is not ``hot`` or ``env`` (``import.meta.url``); None if the code does not parse."""
     root = parse(code).root_node
     if root.has_error:
         return None
-    return any(node.type == "meta_property" for node in walk(root))
+    for node in walk(root):
+        if node.type != "meta_property":
+            continue
+        parent = node.parent
+        prop = parent.child_by_field_name("property") if parent is not None else None
+        if parent is None or parent.type != "member_expression" or prop is None or (
+                prop.type != "property_identifier"):
+            return True
+        name = (prop.text or b"").decode()
+        if "\\" in name or name in ("hot", "env") or not name.isascii():
+            return True
+    return False
 
 
 # (code, the answer expected from the prefilter)
@@ -35,11 +47,11 @@ CASES = [
     ('const s = "import.meta.hot";\n', False),
     ("const s = 'import.meta';\n// import.meta.hot\n/* import.meta */\n", False),
     ("const t = `import.meta ${'import.meta'} ${`import.meta`}`;\n", False),
-    ("const t = `${import.meta.url}`;\n", True),
-    ("const t = `${ {a: `${import.meta.url}`}.a }`;\n", True),
+    ("const t = `${import.meta.hot}`;\n", True),
+    ("const t = `${ {a: `${import.meta.env}`}.a }`;\n", True),
     ("const r = /import.meta/;\n", False),
     ("const r = /[/]import.meta/g;\n", False),
-    ("x = a / 2; y = b / import.meta.url.length;\n", True),
+    ("x = a / 2; y = b / import.meta.hot.data;\n", True),
     ("x = a / 2 / 'import.meta';\n", False),
     ("if (a) /'/.test(s); import.meta.hot;\n", True),
     ("x = (a) / 2; s = '/'; import.meta.hot;\n", True),
@@ -60,6 +72,14 @@ CASES = [
     ("import/**/.meta.hot;\n", True),
     ("import\u00a0.meta.hot;\n", True),
     ("const s = 'unterminated\nimport.meta.hot;\n", True),
+    ("const u = import.meta.url; const s = 'import.meta.hot';\n", False),
+    ("new URL('./a', import.meta.url); import.meta.dirname;\n", False),
+    ("const m = import.meta;\n", True),
+    ("import.meta.env.DEV;\n", True),
+    ("import.meta['url'];\n", True),
+    ("import.meta.h\\u006ft;\n", True),
+    ("import.meta.hotter;\n", False),
+    ("x.import.meta.url;\n", False),
 ]
 
 

@@ -5,7 +5,9 @@ A file whose bytes spell ``import`` then ``.meta`` (or a comment) may still neve
 (TypeScript's 9 MB ``typescriptServices.js`` mentions it only in strings).  Parsing such a
 file only to learn that costs as much as everything else in a large tree.  This module
 scans the file with a small lexer that knows only where those literals begin and end, and
-answers whether any ``import`` candidate lies in code.
+answers whether any ``import`` candidate lies in code, other than a read of a plain
+name that is neither ``hot`` nor ``env`` (``import.meta.url``: nothing to strip, inject or
+fold there).
 
 It is conservative: it answers "maybe" (True) whenever it is not certain, and the caller
 then parses.  The only context-dependent boundaries are ``/`` (division or a regular
@@ -15,12 +17,12 @@ number, a literal, ``]``, a group ``(…)``) it is division; after an operator, 
 ``;``, ``{``, an expression keyword or the head of ``if``/``while``/``for``/``with`` (the
 matching ``(`` is found backwards) it opens a regular expression.  It gives up after ``}``,
 ``.``, ``++``/``--``, contextual words (``of``, ``let``, ``yield``, ``await``…), a word that
-may be a property name behind a comment, a ``<`` where an expression may start (JSX), ``/>``,
-``<!--``, non-ASCII bytes or escapes next to a word, and unterminated literals.  For a valid
-module each literal it skips is a literal of the module, so a candidate it does not see in
-code is not a token.  For an invalid module it may answer False: the file is then copied
-unchanged, as every file without ``import.meta`` bytes is (no syntax check happens for
-those either).
+may be a property name behind a comment, a ``<`` where an expression may start (JSX: the
+lexer never enters an element), ``<!--``, non-ASCII bytes or escapes next to a word, and
+unterminated literals.  For a valid module each literal it skips is a literal of the
+module, so a candidate it does not see in code is not a token.  For an invalid module it
+may answer False: the file is then copied unchanged, as every file without ``import.meta``
+bytes is (no syntax check happens for those either).
 """
 
 from __future__ import annotations
@@ -37,11 +39,15 @@ CANDIDATE = re.compile(rb"import" + BLANK + rb"*(?:\." + BLANK + rb"*(?:meta|/[*
 # `<` too: where an expression may start, it opens JSX, whose text is not JavaScript.
 _STOP = re.compile(rb"[\"'`/<]")
 _STOP_IN_TEMPLATE = re.compile(rb"[\"'`/<{}]")
+# Literals as "unrolled loops" (a run of plain bytes, then an escape and another run).
 _STRING = {
-    0x27: re.compile(rb"'(?:[^'\\\r\n]|\\(?:\r\n|[\s\S]))*'"),
-    0x22: re.compile(rb'"(?:[^"\\\r\n]|\\(?:\r\n|[\s\S]))*"'),
+    0x27: re.compile(rb"'[^'\\\r\n]*(?:\\(?:\r\n|[\s\S])[^'\\\r\n]*)*'"),
+    0x22: re.compile(rb'"[^"\\\r\n]*(?:\\(?:\r\n|[\s\S])[^"\\\r\n]*)*"'),
 }
-_TEMPLATE_CHUNK = re.compile(rb"(?:[^`\\$]|\\[\s\S]|\$(?!\{))*(`|\$\{)")
+_TEMPLATE_CHUNK = re.compile(rb"[^`\\$]*(?:(?:\\[\s\S]|\$(?!\{))[^`\\$]*)*(`|\$\{)")
+# `import.meta.name` read for a plain name: never hot or env, never an alias of either.
+_PLAIN_READ = re.compile(rb"import[ \t\r\n]*\.[ \t\r\n]*meta[ \t\r\n]*\.[ \t\r\n]*"
+                         rb"([A-Za-z_$][A-Za-z0-9_$]*)")
 _REST_OF_LINE = rb"(?:[^\r\n\xe2]|\xe2(?!\x80[\xa8\xa9]))*"
 _LINE_COMMENT = re.compile(rb"//" + _REST_OF_LINE)
 _HASHBANG = re.compile(rb"#!" + _REST_OF_LINE)
@@ -66,7 +72,8 @@ class _Unsure(Exception):
 
 
 def may_use_import_meta(code: bytes) -> bool:
-    """False only if no ``import.meta`` token can be in ``code`` (see the module doc)."""
+    """False only if ``code`` has no ``import.meta`` token that the transform could change:
+    none at all, or only reads of a plain name (``import.meta.url``); see the module doc."""
     candidates = [m.start() for m in CANDIDATE.finditer(code)]
     if not candidates:
         return False
@@ -94,8 +101,12 @@ def _lex(code: bytes, candidates: list[int]) -> bool:
     while pos <= last:
         match = (_STOP_IN_TEMPLATE if braces else _STOP).search(code, pos)
         stop = match.start() if match is not None else n
-        if candidates[ci] < stop:
-            return True  # a candidate in code
+        while candidates[ci] < stop:  # a candidate in code
+            if not _plain_read(code, candidates[ci]):
+                return True
+            ci += 1
+            if ci == len(candidates):
+                return False
         if match is None:
             return False
         gap_kind = _gap_kind(code, pos, stop, after_comment, prev)
@@ -161,8 +172,6 @@ def _lex(code: bytes, candidates: list[int]) -> bool:
                 pos, after_comment = close + 2, True
                 literals.append((stop, pos))
                 starts.append(stop)
-            elif nxt == b">":
-                raise _Unsure  # `/>` closes a JSX element
             elif prev == _VALUE:
                 pos, prev, after_comment = stop + 1, _REGEX_NEXT, False  # division
             elif prev in (_REGEX_NEXT, _START):
@@ -179,6 +188,19 @@ def _lex(code: bytes, candidates: list[int]) -> bool:
         if ci == len(candidates):
             return False
     return False
+
+
+def _plain_read(code: bytes, pos: int) -> bool:
+    """Whether ``import.meta`` at ``pos`` is read for a name other than ``hot``/``env``
+    (``import.meta.url``): the transform leaves that alone."""
+    if pos > 0 and (code[pos - 1] in _WORD_BYTES or code[pos - 1] >= 0x80
+                    or code[pos - 1] == 0x5C):
+        return False
+    read = _PLAIN_READ.match(code, pos)
+    if read is None or read.group(1) in (b"hot", b"env"):
+        return False
+    after = code[read.end():read.end() + 1]
+    return not after or (after[0] < 0x80 and after != b"\\")
 
 
 def _template(code: bytes, pos: int, braces: list[int]) -> tuple[int, int]:

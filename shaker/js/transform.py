@@ -81,14 +81,17 @@ def may_reference(code: bytes, define: Mapping[str, str] | None = None) -> bool:
 
 
 def transform_source(source: Source, options: TransformOptions,
-                     previous: Parsed | None = None) -> TransformResult:
+                     previous: Parsed | None = None, *, referenced: bool = False
+                     ) -> TransformResult:
     """Transform one module; see :func:`shaker.transform` for the public entry point.
 
-    ``previous`` (an earlier result's ``parsed``) makes the parse incremental.
+    ``previous`` (an earlier result's ``parsed``) makes the parse incremental;
+    ``referenced``: the caller's :func:`may_reference` already answered True.
     """
     code = source.code
     development = options.mode == "development"
-    needs_tree = options.rewrite_import is not None or may_reference(code, dict(options.define))
+    needs_tree = referenced or options.rewrite_import is not None or may_reference(
+        code, dict(options.define))
     if options.sourcemap and not needs_tree:
         from shaker.js.sourcemap import find_source_mapping_url
 
