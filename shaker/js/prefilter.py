@@ -109,18 +109,21 @@ def _lex(code: bytes, candidates: list[int]) -> bool:
                 return False
         if match is None:
             return False
-        gap_kind = _gap_kind(code, pos, stop, after_comment, prev)
-        if gap_kind is not None:
-            prev = gap_kind
-            after_comment = False
-            if prev == _PAREN:
-                paren = stop - 1
-                while code[paren] != 0x29:
-                    paren -= 1
-        if prev == _PAREN and code[stop] in b"/<" and code[stop + 1:stop + 2] not in (
+        c = code[stop]
+        # The gap's last token matters only where `prev` is read: at `/` and `<`, and
+        # across comments (a literal, `{` or `}` sets `prev` itself).
+        if pos < stop and c in b"/<":
+            gap_kind = _gap_kind(code, pos, stop, after_comment, prev)
+            if gap_kind is not None:
+                prev = gap_kind
+                after_comment = False
+                if prev == _PAREN:
+                    paren = stop - 1
+                    while code[paren] != 0x29:
+                        paren -= 1
+        if prev == _PAREN and c in b"/<" and code[stop + 1:stop + 2] not in (
                 b"/", b"*", b"<", b"="):
             prev = _after_paren(code, paren, literals, starts)
-        c = code[stop]
         if c in _STRING:
             literal = _STRING[c].match(code, stop)
             if literal is None:
