@@ -198,7 +198,7 @@ class Scopes:
         return out
 
     def _collect_block(self, block: Node, out: dict[str, Node]) -> None:
-        for stmt in named(block):
+        for stmt in block.named_children:
             if stmt.type == "export_statement":
                 decl = stmt.child_by_field_name("declaration")
                 if decl is None:
@@ -212,7 +212,7 @@ class Scopes:
 
     def _collect_declaration(self, decl: Node, out: dict[str, Node]) -> None:
         if decl.type in ("lexical_declaration", "variable_declaration"):
-            for declarator in named(decl):
+            for declarator in decl.named_children:
                 if declarator.type == "variable_declarator":
                     name = declarator.child_by_field_name("name")
                     if name is not None:
