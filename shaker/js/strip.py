@@ -358,7 +358,10 @@ class Stripper(PruneMixin):
             if parent is not None and parent.type == "else_clause":
                 owner = parent.parent
                 cons = owner.child_by_field_name("consequence") if owner is not None else None
-                if cons is not None and owner is not None:
+                # Unless the `if` owning this `else` was itself replaced by this branch (its
+                # consequence is gone): then this statement stands alone and goes as one.
+                if cons is not None and owner is not None and not self.plan.covers(
+                        cons.start_byte, cons.end_byte):
                     top = owner
                     while top.parent is not None and top.parent.type == "else_clause" and (
                         top.parent.parent is not None and top.id not in self._promoted
