@@ -248,9 +248,15 @@ def test_modules_without_import_meta_are_unchanged(source: str, mode: str) -> No
 
 
 def _check_batch(sources: list[str], check: Callable[[str, Any], None]) -> None:
+    import shaker
+
     pairs = []
     for source in sources:
-        result = transform(source)
+        try:
+            result = transform(source)
+        except shaker.ShakerSyntaxError as error:  # see the fixed-point test
+            assert "tagged template on optional chain" in str(error), source
+            continue
         check(source, result)
         pairs.append(Pair(source, result.code))
     for pair, outcome in zip(pairs, run_pairs(pairs), strict=True):

@@ -81,6 +81,7 @@ INVALID = {
     "HTML open comment": ("x = 1;\nx <!--y\n", 2),
     "HTML close comment at a line start": ("x = 1;\n  --> y\n", 2),
     "increment of a literal": ("1++;\n", 1),
+    "import.meta as a parameter": ("function f(\n  import.meta.hot) {}\n", 2),
     # ... but a local name still has to be a binding or a reference.
     "keyword as an import binding": ('import { if } from "./m.js";\n', 1),
     "null as an import binding": ('import { null } from "./m.js";\n', 1),

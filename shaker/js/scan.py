@@ -24,7 +24,14 @@ from tree_sitter import Node, Tree
 from shaker.diagnostics import Diagnostic, Severity
 from shaker.js.order import Order
 from shaker.js.queries import captures
-from shaker.js.scope import Binding, Scopes, name_of, named, pattern_names
+from shaker.js.scope import (
+    Binding,
+    Scopes,
+    name_of,
+    named,
+    pattern_names,
+    pattern_target_root,
+)
 from shaker.js.values import UNDEFINED, parse_constant, render_value
 from shaker.source import Source
 
@@ -219,6 +226,7 @@ class Scanner:
         parent = outer.parent
         if parent is None:
             return
+        _check_not_declared(self.source, base)
         pt = parent.type
         if pt in ("member_expression", "subscript_expression") and (
             parent.child_by_field_name("object") == outer
@@ -499,6 +507,36 @@ class Scanner:
         self.result.diagnostics.append(Diagnostic.at(
             self.source, node.start_byte, f"shaker does not rewrite {what}; it is left as is",
             severity=Severity.WARNING, id="hot-unsupported"))
+
+
+def _check_not_declared(source: Source, base: Node) -> None:
+    """``function f(import.meta.hot)``, ``const [import.meta.x] = a``: tree-sitter takes a
+    member expression as a declared name; V8 rejects it (only names are declared)."""
+    node = base
+    while node.parent is not None and node.parent.type in (
+            "member_expression", "subscript_expression") and (
+            node.parent.child_by_field_name("object") == node):
+        node = node.parent
+    parent = node.parent
+    if parent is None:
+        return
+    declared = parent.type == "formal_parameters"
+    if not declared and parent.type in _PATTERN_TYPES:
+        root = pattern_target_root(node)
+        declared = root is not None and (
+            root.type in ("variable_declarator", "formal_parameters", "catch_clause")
+            or (root.type == "for_in_statement"
+                and root.child_by_field_name("kind") is not None))
+    if declared:
+        from shaker.errors import ShakerSyntaxError
+
+        raise ShakerSyntaxError(Diagnostic.at(
+            source, base.start_byte, "Unexpected token 'import'",
+            severity=Severity.ERROR), source)
+
+
+_PATTERN_TYPES = frozenset({"array_pattern", "object_pattern", "pair_pattern", "rest_pattern",
+                            "assignment_pattern", "object_assignment_pattern"})
 
 
 def _is_literal(node: Node) -> bool:

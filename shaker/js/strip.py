@@ -377,6 +377,9 @@ class Stripper(PruneMixin):
                               fallback="{}")
             return
         start, end, whole_lines = self._line_extent(stmt.start_byte, stmt.end_byte)
+        if stmt.id in self._promoted and start < stmt.start_byte:
+            # an `else if` promoted into the list: the text before it was already rewritten
+            start, whole_lines = stmt.start_byte, False
         self.plan.remove(start, end)
         indent = self.code[start:stmt.start_byte].decode() if whole_lines else ""
         newline = self.code[stmt.end_byte:end].lstrip(b" \t").decode() if whole_lines else " "
@@ -504,9 +507,10 @@ class Stripper(PruneMixin):
             siblings = [c for c in named(stmt.parent) if c.type != "comment"]
             after = next((s for s in siblings[siblings.index(stmt) + 1:]
                           if not removed.covers(s.start_byte, s.end_byte)), None)
-            if after is not None and self.code[after.start_byte:after.start_byte + 1] in (
-                ASI_HAZARD_BYTES
-            ):
+            if after is not None and (
+                    self.code[after.start_byte:after.start_byte + 1] in ASI_HAZARD_BYTES
+                    # `if (…) { a() } else { b() }c()`: no line break ends `b()` any more
+                    or not any(c in b"\r\n" for c in self.code[stmt.end_byte:after.start_byte])):
                 self.plan.insert(last.end_byte, ";")
 
 _BLOCK_DECLARATIONS = frozenset({"lexical_declaration", "class_declaration",

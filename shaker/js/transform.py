@@ -71,15 +71,9 @@ class TransformResult:
     parsed: Parsed | None = None
 
 
-def may_reference(code: bytes, define: Mapping[str, str] | None = None, *,
-                  lex: bool = True) -> bool:
-    """Whether ``code`` can possibly reference ``import.meta`` or a define key.
-
-    ``lex=False`` skips the literal-aware scan (the bytes alone decide): for a caller that
-    will parse cheaply anyway (an incremental re-parse).
-    """
-    if b"meta" in code and CANDIDATE.search(code) is not None and (
-            not lex or may_use_import_meta(code)):
+def may_reference(code: bytes, define: Mapping[str, str] | None = None) -> bool:
+    """Whether ``code`` can possibly reference ``import.meta`` or a define key."""
+    if b"meta" in code and CANDIDATE.search(code) is not None and may_use_import_meta(code):
         return True
     if define:
         return any(key.split(".")[0].encode() in code for key in define)
@@ -97,7 +91,7 @@ def transform_source(source: Source, options: TransformOptions,
     code = source.code
     development = options.mode == "development"
     needs_tree = referenced or options.rewrite_import is not None or may_reference(
-        code, dict(options.define), lex=previous is None)
+        code, dict(options.define))
     if options.sourcemap and not needs_tree:
         from shaker.js.sourcemap import find_source_mapping_url
 
