@@ -194,6 +194,12 @@ ATTRIBUTES = frozenset(
         "declines",
         "skip",
         "crlf",
+        # corpus/typescript
+        "tsx",
+        "verbatim",
+        "experimental-decorators",
+        "run",
+        "no-node",
     }
 )
 

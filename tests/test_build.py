@@ -341,14 +341,14 @@ def test_parallel_workers_give_the_same_output(tmp_path: Path,
                                          r'file exist\?'),
     ('import "ghost-pkg";\n', r'src/bad\.js:1:8: error: Failed to resolve import "ghost-pkg" '
                               r'from "src/bad\.js": package "ghost-pkg" is not installed'),
-    ('import "./types.ts";\n', r"types\.ts is not JavaScript, JSON, CSS"),
+    ('import "./widget.vue";\n', r"widget\.vue is not JavaScript, TypeScript, JSX, JSON, CSS"),
 ])
 def test_a_failed_build_leaves_the_previous_output_byte_identical(
         app: Path, broken: str, expected: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(app)
     assert CliRunner().invoke(build_command, ["--manifest"]).exit_code == 0
     before = snapshot(app / "dist")
-    (app / "src/types.ts").write_text("let x: number = 1")
+    (app / "src/widget.vue").write_text("<template><p/></template>")
     (app / "src/bad.js").write_text(broken)
     with (app / "src/a.js").open("a") as fh:
         fh.write('import "./bad.js";\n')

@@ -392,3 +392,69 @@ async def test_dev_reports_an_import_of_a_name_that_is_not_exported(tmp_path: Pa
         assert payload["err"]["message"] == (
             '"nope" is not exported by "lib.js", imported by "main.js" (lib.js exports: fine, ok)')
         assert (payload["err"]["loc"]["line"], payload["err"]["loc"]["column"]) == (2, 22)
+
+
+@async_test
+async def test_dev_runs_inline_module_scripts_through_the_pipeline(tmp_path: Path) -> None:
+    write(tmp_path, {
+        "index.html": ("<!doctype html><html><head></head><body>\n"
+                       "<script type=\"module\">import { h } from './helper';\n"
+                       "console.log(h, __V__)</script></body></html>"),
+        "helper.js": "export const h = 1;\n",
+    })
+    async with serve(tmp_path, Config(define={"__V__": "2"})) as h:
+        html = await (await h.get("/")).text()
+        assert 'import { h } from "./helper.js";\nconsole.log(h, 2)</script>' in html
+
+
+def test_typescript_jsx_and_tsconfig_in_the_pipeline(tmp_path: Path) -> None:
+    write(tmp_path, {
+        "tsconfig.json": '{ // comments are fine\n "compilerOptions": {"baseUrl": ".", '
+                         '"paths": {"@/*": ["src/*"]}},}',
+        "src/main.ts": ('import type { T } from "./types";\nimport { h } from "@/helper";\n'
+                        'import { v } from "./value.js";\n'
+                        "enum Color { Red, Green }\n"
+                        "export const x: T = { c: Color.Green, h, v };\n"),
+        "src/types.ts": "export type T = { c: number; h: number; v: string };\n",
+        "src/helper.ts": "export const h: number = 1;\n",
+        "src/value.ts": "export const v = 'from value.ts';\n",
+        "src/view.tsx": "export const View = () => <p class={1}>{'hi'}</p>;\n",
+        "node_modules/react/package.json": '{"name": "react", "type": "module"}',
+        "node_modules/react/jsx-runtime.js": "export const jsx = 1;\n",
+        "node_modules/react/jsx-dev-runtime.js": "export const jsxDEV = 1;\n",
+    })
+    for mode in ("development", "production"):
+        pipeline = _pipeline(tmp_path, mode)
+        main = str(tmp_path.resolve() / "src/main.ts")
+        record = pipeline.javascript(pipeline.load(main), main, _write_back)
+        assert "types" not in record.code and "Color[Color" in record.code
+        assert [r.target.id.rsplit("/", 1)[1] for r in record.imports if r.target] == [
+            "helper.ts", "value.ts"]
+        view = str(tmp_path.resolve() / "src/view.tsx")
+        code = pipeline.javascript(pipeline.load(view), view, _write_back).code
+        runtime = "jsx-dev-runtime" if mode == "development" else "jsx-runtime"
+        assert f'from "{runtime}.js|js||True"' in code and "<p" not in code
+
+
+def test_tsconfig_jsx_react_is_the_classic_runtime(tmp_path: Path) -> None:
+    write(tmp_path, {"tsconfig.json": '{"compilerOptions": {"jsx": "react", '
+                                      '"jsxFactory": "h"}}',
+                     "view.jsx": "import { h } from 'x';\nexport const v = <b>1</b>;\n"})
+    pipeline = _pipeline(tmp_path)
+    view = str(tmp_path.resolve() / "view.jsx")
+    with pytest.raises(ModuleError):  # 'x' is not installed: the import is still there
+        pipeline.javascript(pipeline.load(view), view, _write_back)
+    write(tmp_path, {"view.jsx": "export const v = <b>1</b>;\n"})
+    assert 'h("b", null, "1")' in pipeline.javascript(pipeline.load(view), view,
+                                                     _write_back).code
+
+
+@async_test
+async def test_dev_serves_typescript_as_javascript(tmp_path: Path) -> None:
+    write(tmp_path, {"main.ts": "const n: number = 1;\nexport default n;\n"})
+    async with serve(tmp_path) as h:
+        response = await h.get("/main.ts")
+        assert response.content_type == "text/javascript"
+        assert await response.text() == "const n" + " " * len(": number") + " = 1;\n" \
+            "export default n;\n"  # types blanked: every position kept
+        assert (await h.get("/@react-refresh")).status == 404  # react-refresh not installed

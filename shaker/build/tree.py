@@ -24,6 +24,7 @@ from shaker.options import TransformOptions
 from shaker.source import Source
 
 JS_SUFFIXES = (".js", ".mjs", ".jsx")
+TYPESCRIPT_SUFFIXES = (".ts", ".tsx", ".mts", ".cts")
 # Directories never worth descending into when mirroring a tree.
 _SKIP_DIRS = frozenset({".git", "node_modules", "__pycache__"})
 
@@ -129,6 +130,13 @@ def _process_chunk(src_root: str, out_root: str, paths: list[str], options: Tran
             rel_dir, _, name = rel.rpartition("/")
             fd = os.open(name, os.O_RDONLY, dir_fd=src_dirs.fd(rel_dir))
             try:
+                if rel.endswith(TYPESCRIPT_SUFFIXES):
+                    data = _read(fd)
+                    write_file(name, data, dir_fd=out_dirs.fd(rel_dir))
+                    if may_reference(data, define):
+                        outcomes.append(_typescript_left(rel, os.path.join(src_root, rel),
+                                                         data))
+                    continue
                 if not rel.endswith(JS_SUFFIXES):
                     size = os.fstat(fd).st_size
                     out = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644,
@@ -168,6 +176,18 @@ def _process_chunk(src_root: str, out_root: str, paths: list[str], options: Tran
         src_dirs.close()
         out_dirs.close()
     return outcomes
+
+
+def _typescript_left(rel: str, path: str, data: bytes) -> FileOutcome:
+    """A TypeScript file that mentions ``import.meta``: copied as it is (shaker prints
+    JavaScript, not TypeScript), with a warning saying so and what to do instead."""
+    source = Source(path, data)
+    offset = max(0, data.find(b"import.meta"))
+    message = ("TypeScript is copied unchanged by a tree transform (shaker writes JavaScript, "
+               "not TypeScript), so import.meta.hot stays in it: transform the file alone "
+               "(`shaker transform FILE.ts`, JavaScript out) or build with `shaker build`")
+    return FileOutcome(rel, diagnostics=[Diagnostic.at(source, offset, message,
+                                                       id="typescript-copied")])
 
 
 def _copy_fd(src: int, dst: int, size: int) -> None:

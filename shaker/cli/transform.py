@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -17,6 +18,10 @@ from shaker.config import resolve_base
 from shaker.diagnostics import Diagnostic, Severity, render_short
 from shaker.errors import ShakerSyntaxError
 from shaker.options import TransformOptions
+
+if TYPE_CHECKING:
+    from shaker.js.sourcemap import SourceMap
+    from shaker.source import Source
 
 
 def _define(values: tuple[str, ...]) -> dict[str, str]:
@@ -118,6 +123,11 @@ def _transform_file(path: Path, out: Path | None, options: TransformOptions,
                     input_map = json.loads(map_path.read_text())
                 except ValueError:
                     click.echo(f"shaker: ignoring unreadable input map {map_path}", err=True)
+    try:
+        source, input_map = _compiled(source, path, options, input_map)
+    except ShakerSyntaxError as exc:
+        click.echo(exc.render(color=_color()), err=True)
+        sys.exit(1)
     opts = TransformOptions(**{**options.__dict__, "filename": filename, "input_map": input_map})
     try:
         result = transform_source(source, opts)
@@ -148,6 +158,25 @@ def _transform_file(path: Path, out: Path | None, options: TransformOptions,
     tmp.replace(out)
     if any(d.severity is Severity.ERROR for d in result.diagnostics):
         sys.exit(1)
+
+
+def _compiled(source: Source, path: Path, options: TransformOptions,
+              input_map: SourceMap | None) -> tuple[Source, SourceMap | None]:
+    """A ``.ts``/``.tsx``/``.jsx`` file as JavaScript (types erased, JSX lowered with the
+    project's tsconfig), as the dev server and the build compile it; other files unchanged.
+    The transform's output is then JavaScript: shaker does not print TypeScript."""
+    from shaker.js.sourcemap import compose
+    from shaker.pipeline.compile import JSX_SUFFIXES, compile_module
+    from shaker.pipeline.tsconfig import load_tsconfig
+
+    if path.suffix.lower() not in (*JSX_SUFFIXES, ".ts", ".mts", ".cts"):
+        return source, input_map
+    compiled = compile_module(source, str(path), tsconfig=load_tsconfig(path.parent),
+                              development=options.mode == "development")
+    if compiled.map is None:
+        return compiled.source, input_map
+    return compiled.source, compiled.map if input_map is None else compose(compiled.map,
+                                                                           input_map)
 
 
 def _with_map_comment(code: str, url: str) -> str:

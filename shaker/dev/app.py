@@ -18,6 +18,7 @@ from aiohttp import web
 
 from shaker import protocol
 from shaker.dev.imports import FS_PREFIX, VIRTUAL_PREFIX, virtual_id
+from shaker.dev.modules import REACT_REFRESH_PATH
 from shaker.web.fs_guard import Target, guard_path, parse_target
 from shaker.web.responses import plain
 
@@ -105,6 +106,8 @@ class Dispatcher:
         modules = self.server.modules
         if path.startswith(VIRTUAL_PREFIX):
             return await modules.serve_virtual(request, virtual_id(path[len(VIRTUAL_PREFIX) :]))
+        if path == REACT_REFRESH_PATH:
+            return modules.serve_react_refresh(request)
         if path.startswith(FS_PREFIX + "/"):
             return await self._serve_path(request, Path(path[len(FS_PREFIX) :]), path, target)
         plugins = self.server.plugins

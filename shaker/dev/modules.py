@@ -26,6 +26,7 @@ running the previous version.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 import re
@@ -57,7 +58,7 @@ from shaker.pipeline.kinds import (
 )
 from shaker.pipeline.pipeline import Pipeline, PipelineOptions, new_resolver, read_source
 from shaker.pipeline.plugins import PluginContainer, PluginError
-from shaker.pipeline.record import ModuleError, ModuleRecord, error_at
+from shaker.pipeline.record import ModuleError, ModuleRecord, display_name, error_at
 from shaker.pipeline.resolve import is_browser_external
 from shaker.protocol import CLIENT_PATH
 from shaker.source import Source
@@ -97,12 +98,31 @@ def inject_client(html: str, src: str) -> str:
     >>> inject_client("<html><head><title>x</title>", "/@shaker/client")
     '<html><head><script type="module" src="/@shaker/client"></script><title>x</title>'
     """
-    tag = f'<script type="module" src="{src}"></script>'
+    return inject_head(html, f'<script type="module" src="{src}"></script>')
+
+
+def inject_head(html: str, tag: str) -> str:
+    """``tag`` at the top of ``<head>`` (or after ``<html>``, the doctype, or first)."""
     for pattern in (_HEAD, _HTML, _DOCTYPE):
         match = pattern.search(html)
         if match:
             return html[: match.end()] + tag + html[match.end() :]
     return tag + html
+
+
+REACT_REFRESH_PATH = "/@react-refresh"
+
+
+def _react_refresh_runtime(root: Path) -> Path | None:
+    """The app's ``react-refresh/runtime`` file, or None when the package is not installed."""
+    from shaker.pipeline.resolve import DEV_CONDITIONS, ResolveError, Resolver
+
+    try:
+        found = Resolver(root, conditions=DEV_CONDITIONS).resolve_path(
+            "react-refresh/runtime", root / "index.html")
+    except ResolveError:
+        return None
+    return Path(found) if found is not None else None
 
 
 @dataclass(frozen=True)
@@ -153,7 +173,11 @@ class ModuleServer:
         self.root = root
         self.allowed_roots = allowed_roots
         self.base = base
-        self.options = PipelineOptions(root, "development", base, dict(define), dict(env or {}))
+        self.refresh_runtime = _react_refresh_runtime(root)
+        """The app's ``react-refresh/runtime`` file, when installed: Fast Refresh is on."""
+        self.options = PipelineOptions(
+            root, "development", base, dict(define), dict(env or {}),
+            react_refresh=under_base(REACT_REFRESH_PATH, base) if self.refresh_runtime else None)
         self.plugins = plugins
         self.broadcast = broadcast
         self.graph = graph if graph is not None else ModuleGraph()
@@ -326,14 +350,62 @@ class ModuleServer:
             pipeline = Pipeline(self.options, self.plugins, new_resolver(self.options))
             source = await self._run(pipeline.load, str(file))
             html = await self.plugins.transform_index_html(source.text, url)
+            html = await self._run(self._inline_modules, pipeline, html, str(file), url)
         except Exception as exc:
             self._report(exc, url, str(file))
             return respond(request, f"{exc}\n", "text/plain; charset=utf-8", status=500)
         self.module_files[url] = file
         if self.base != "/":
             html = rebase_html(html, self.base)
+        if self.refresh_runtime is not None:  # before React loads, as plugin-react does
+            runtime = under_base(REACT_REFRESH_PATH, self.base)
+            preamble = fill(template("react-refresh-preamble.js"), {"RUNTIME": runtime})
+            html = inject_head(html, f'<script type="module">{preamble}</script>')
         html = inject_client(html, under_base(CLIENT_PATH, self.base))
         return respond(request, html, "text/html; charset=utf-8")
+
+    def serve_react_refresh(self, request: web.BaseRequest) -> web.Response:
+        """``/@react-refresh``: the app's own react-refresh runtime, as plugin-react serves it
+        (django-vite's React preamble imports this URL)."""
+        if self.refresh_runtime is None:
+            message = ("React Fast Refresh needs the react-refresh package in the app: "
+                       "npm install --save-dev react-refresh")
+            logger.error("%s", message)
+            return respond(request, f"throw new Error({json.dumps(message)});\n", JS_MIME,
+                           status=404)
+        runtime = under_base(file_url(self.refresh_runtime, self.root), self.base)
+        return respond(request, fill(template("react-refresh.js"), {"RUNTIME": runtime}),
+                       JS_MIME)
+
+    def _inline_modules(self, pipeline: Pipeline, html: str, page: str, url: str) -> str:
+        """A page's inline ``<script type="module">`` through the pipeline, as the build does
+        (``import "./helper"`` resolved, defines applied); a failure is reported and the
+        script left as it is (the browser then fails on it too)."""
+        from shaker.pipeline.html import apply_edits, parse_html
+
+        edits = []
+        writer = ImportWriter(url, root=self.root, base=self.base,
+                              timestamps=self.graph.timestamp)
+        for ref in parse_html(html).refs:
+            if ref.kind != "inline-module":
+                continue
+            padding = "\n" * (ref.line - 1) + " " * ref.column  # the page's lines and columns
+            source = Source(display_name(page), (padding + ref.value).encode(
+                "utf-8", "surrogatepass"))
+            try:
+                code = pipeline.javascript(source, page, writer, sourcemap=False).code
+            except ModuleError as exc:
+                self._report_from_worker(exc, url, page)
+                continue
+            edits.append((ref.start, ref.end, code[len(padding):] if code.startswith(padding)
+                          else code.lstrip("\n")))
+        return apply_edits(html, edits) if edits else html
+
+    def _report_from_worker(self, exc: BaseException, url: str, id: str) -> None:
+        """Report from the worker thread: the overlay and the log are the loop's."""
+        loop = self.plugins.loop
+        if loop is not None:
+            loop.call_soon_threadsafe(self._report, exc, url, id)
 
     # -- linking ----------------------------------------------------------------------------
 

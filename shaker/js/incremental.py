@@ -23,6 +23,7 @@ class Parsed:
 
     text: bytes
     tree: Tree
+    reusable: bool = True  # False when the tree came from a masked copy of the text
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,7 @@ def _point(text: bytes, pos: int) -> Point:
 def edited_tree(previous: Parsed, text: bytes) -> tuple[Tree, Edit] | None:
     """A copy of the previous tree, edited to line up with ``text``; None if unchanged."""
     edit = diff(previous.text, text)
-    if edit is None:
+    if edit is None or not previous.reusable:
         return None
     tree = previous.tree.copy()
     tree.edit(

@@ -19,7 +19,15 @@ valid, and the edits still apply to the original bytes):
   of those tokens;
 - re-exports with import attributes (``export { x } from "./d.json" with { type: "json" }``)
   are valid ES2025 but the grammar knows attributes only on imports; the attribute clause
-  (``with``/``assert`` and a brace group of string-valued keys, never code) is blanked.
+  (``with``/``assert`` and a brace group of string-valued keys, never code) is blanked;
+- two kinds of valid JSX that the grammar rejects: an ``&`` in JSX text or in a JSX
+  attribute string that does not start a character reference (``Terms & Conditions``,
+  ``href="?a=1&b=2"``: the text and string tokens stop at every ``&``), and a keyword as a
+  JSX attribute name (``<label for="x">``, Preact's ``<div class="x">``: 0.25's reserved
+  words, as for export names). Inside ERROR nodes such an ``&`` becomes ``x`` and such a
+  keyword's first letter ``_``; the copy is kept only if it parses without error and every
+  masked byte then lies in JSX text, a JSX attribute string or a JSX attribute name.
+  Only ``shaker.js.jsx`` reads those nodes, and it reads the original bytes.
 """
 
 from __future__ import annotations
@@ -84,9 +92,10 @@ def parse_module(source: Source, *, module: bool = True, previous: Parsed | None
     has_nul = b"\0" in code
     text = code.replace(b"\0", b" ") if has_nul else code
     windows = None
-    edited = edited_tree(previous, text) if previous is not None else None
-    if previous is not None and edited is None:
+    reusable = True
+    if previous is not None and previous.text == text:
         return previous  # the same bytes: the same tree, already checked
+    edited = edited_tree(previous, text) if previous is not None else None
     if edited is not None:
         old, edit = edited
         tree = _parser().parse(text, old)
@@ -99,8 +108,16 @@ def parse_module(source: Source, *, module: bool = True, previous: Parsed | None
         if masked is not None:
             text = masked
             windows = None
+            reusable = False
             tree = _parser().parse(masked)
             root = tree.root_node
+    if root.has_error and (b"</" in code or b"/>" in code):
+        fixed = _mask_jsx(text, root)
+        if fixed is not None:
+            tree = fixed
+            root = tree.root_node
+            windows = None
+            reusable = False
     if root.has_error:
         _raise_first_error(source, root)
     if has_nul:
@@ -109,7 +126,7 @@ def parse_module(source: Source, *, module: bool = True, previous: Parsed | None
     from shaker.js.validity import check
 
     check(source, root, module=module, windows=windows)
-    return Parsed(text, tree)
+    return Parsed(text, tree, reusable)
 
 
 def _check_module_names(source: Source, root: Node) -> None:
@@ -200,6 +217,113 @@ def _mask_reexport_attributes(code: bytes, root: Node) -> bytes | None:
     for start, end in spans:
         out[start:end] = bytes(b if b in b"\r\n" else 0x20 for b in code[start:end])
     return bytes(out)
+
+
+def _is_reference_at(code: bytes, pos: int) -> bool:
+    """Whether ``code[pos:]`` starts with what the grammar's ``html_character_reference`` token
+    matches: ``&name;`` (1-30 letters), ``&#digits;`` (1-5) or ``&#xhex;`` (1-6)."""
+    pos += 1
+    n = len(code)
+    if pos < n and code[pos] == ord("#"):
+        pos += 1
+        hex_ = pos < n and code[pos] in b"xX"
+        pos += hex_
+        digits = b"0123456789abcdefABCDEF" if hex_ else b"0123456789"
+        limit = 6 if hex_ else 5
+    else:
+        digits = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+        limit = 30
+    start = pos
+    while pos < n and pos - start < limit and code[pos] in digits:
+        pos += 1
+    return pos > start and pos < n and code[pos] == ord(";")
+
+
+def _in_error(node: Node | None) -> bool:
+    while node is not None:
+        if node.is_error:
+            return True
+        node = node.parent
+    return False
+
+
+def _masked_ok(root: Node, pos: int, kind: str) -> bool:
+    """Whether masked byte ``pos`` now lies where the original is valid JSX: an ``&`` in JSX
+    text or a JSX attribute string, a keyword as a JSX attribute name."""
+    node = root.descendant_for_byte_range(pos, pos + 1)
+    if node is None:
+        return False
+    if kind == "name":
+        parent = node.parent
+        if parent is not None and parent.type == "jsx_namespace_name":
+            parent = parent.parent
+        return node.type == "property_identifier" and node.start_byte == pos and (
+            parent is not None and parent.type == "jsx_attribute")
+    if node.type == "jsx_text":
+        return True
+    string = node.parent if node.type == "string_fragment" else None
+    return string is not None and string.type == "string" and (
+        string.parent is not None and string.parent.type == "jsx_attribute")
+
+
+def _jsx_mask_candidates(code: bytes, root: Node, masks: dict[int, str],
+                         rejected: set[int]) -> bool:
+    """Add to ``masks`` (position -> kind) the bytes inside ERROR nodes that may be valid
+    JSX the grammar rejects, except ``rejected`` ones; returns whether any was added."""
+    added = False
+    pos = code.find(b"&")
+    while pos >= 0:
+        if pos not in masks and pos not in rejected and not _is_reference_at(code, pos) and (
+                _in_error(root.descendant_for_byte_range(pos, pos + 1))):
+            masks[pos] = "amp"
+            added = True
+        pos = code.find(b"&", pos + 1)
+    stack = [root]
+    while stack:  # keywords (anonymous leaves spelled like their type) followed by `=`, `/`…
+        node = stack.pop()
+        if not node.has_error and not node.is_error:
+            continue
+        for child in node.children:
+            if child.child_count:
+                stack.append(child)
+                continue
+            start, end = child.start_byte, child.end_byte
+            word = code[start:end]
+            if (child.is_named or not word.isalpha() or word.decode() != child.type
+                    or start in masks or start in rejected or not _in_error(child)):
+                continue
+            before = code[start - 1:start]
+            after = code[end:end + 1]
+            if before in (b" ", b"\t", b"\n", b"\r") and after in (
+                    b"=", b" ", b"\t", b"\n", b"\r", b"/", b">", b":"):
+                masks[start] = "name"
+                added = True
+    return added
+
+
+def _mask_jsx(code: bytes, root: Node) -> Tree | None:
+    """A tree of ``code`` with the JSX the grammar rejects masked (see the module docstring),
+    or None when masking does not give an error-free parse. Masks that do not land in JSX
+    are dropped and never tried again, so a keyword or ``&`` of plain code stays as it is."""
+    masks: dict[int, str] = {}
+    rejected: set[int] = set()
+    changed = _jsx_mask_candidates(code, root, masks, rejected)
+    for _ in range(8):
+        if not changed:
+            return None
+        copy = bytearray(code)
+        for pos, kind in masks.items():
+            copy[pos] = ord("x") if kind == "amp" else ord("_")
+        tree = _parser().parse(bytes(copy))
+        root = tree.root_node
+        bad = [pos for pos, kind in masks.items() if not _masked_ok(root, pos, kind)]
+        if not bad and not root.has_error:
+            return tree
+        for pos in bad:
+            del masks[pos]
+            rejected.add(pos)
+        changed = bool(bad) | _jsx_mask_candidates(code, root, masks, rejected)
+    return None
 
 
 def attribute_clause(code: bytes, pos: int) -> tuple[int, int] | None:
@@ -319,3 +443,20 @@ def _check_nuls(source: Source, root: Node) -> None:
                 source,
             )
         pos = code.find(b"\0", pos + 1)
+
+
+def check_tree(source: Source, root: Node) -> None:
+    """Raise :class:`ShakerSyntaxError` for the first ERROR or MISSING node under ``root``,
+    for a NUL outside a string, template, comment or regular expression, and for a keyword or
+    string as the local name of an import or export (see :func:`_check_module_names`).
+
+    Shared with :mod:`shaker.js.typescript`: tree-sitter-typescript extends this grammar, so
+    its error nodes and text node names are the same, and one located message serves both.
+    A caller that parsed a copy with NULs blanked (as :func:`parse` does) passes the tree of
+    that copy; ``source`` keeps the original bytes for the message and the code frame.
+    """
+    if root.has_error:
+        _raise_first_error(source, root)
+    if b"\0" in source.code:
+        _check_nuls(source, root)
+    _check_module_names(source, root)

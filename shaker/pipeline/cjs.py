@@ -26,17 +26,19 @@ esbuild.  Line numbers are kept: everything shaker adds stands on the first and 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+from collections import OrderedDict
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from tree_sitter import Tree
-
 from shaker.diagnostics import Diagnostic
-from shaker.js.cjs_exports import detect_cjs_exports
-from shaker.js.commonjs import analyze_commonjs
+from shaker.errors import ShakerSyntaxError
+from shaker.js.cjs_exports import CjsExports, detect_cjs_exports
+from shaker.js.commonjs import CommonJsFacts, analyze_commonjs
 from shaker.js.parse import parse
 from shaker.js.transform import transform_source
 from shaker.options import TransformOptions
@@ -112,9 +114,8 @@ def commonjs_module(pipeline: Pipeline, source: Source, id: str, write: WriteImp
     owner = pipeline.resolver.package_of(id)
     if owner is not None and owner[1].get("type") == "module" and not id.endswith(".cjs"):
         return None
-    folded = _fold(pipeline, source)
-    tree = parse(folded, module=False)
-    facts = analyze_commonjs(tree, folded.code)
+    analysis = _analyse(pipeline, source, id)
+    folded, facts = analysis.folded, analysis.facts
     if not facts.is_commonjs:
         return None
     header: list[str] = []
@@ -161,7 +162,7 @@ def commonjs_module(pipeline: Pipeline, source: Source, id: str, write: WriteImp
         imports.append(ImportRef(require.specifier, "static", require.start, target))
     if problems:
         raise ModuleError(problems)
-    names = _export_names(pipeline, folded, id, set(), tree)
+    names = _export_names(pipeline, id, analysis.own, frozenset())
     text, exported = _wrap(pipeline, folded.text, id, header, cases, names,
                            "process" in facts.free_globals)
     side_effects = pipeline.resolver.side_effects(id)
@@ -181,37 +182,57 @@ def _fold(pipeline: Pipeline, source: Source) -> Source:
     return Source(source.filename, result.code.encode("utf-8", "surrogatepass"))
 
 
-_NAMES_CACHE: dict[tuple[str, int, int, str], tuple[str, ...]] = {}
+@dataclass(frozen=True)
+class _Analysis:
+    """A module folded, its CommonJS facts, and the names the lexer finds in it."""
+
+    folded: Source
+    facts: CommonJsFacts
+    own: CjsExports
 
 
-def _export_names(pipeline: Pipeline, source: Source, id: str, visiting: set[str],
-                  tree: Tree | None = None) -> tuple[str, ...]:
-    """Node's named exports of the (folded) module: its own, then its re-exports' in turn."""
-    found = detect_cjs_exports(source, tree)
-    names = list(found.exports)
-    visiting.add(id)
-    for specifier in found.reexports:
+_ANALYSES: OrderedDict[tuple[str, str, tuple[tuple[str, str], ...], bytes], _Analysis] = \
+    OrderedDict()
+_ANALYSES_KEPT = 64
+"""Analyses kept (by content): ``react-dom/client.js`` re-exports the 1 MB file the browser
+asks for next, and each is folded, parsed and lexed once."""
+
+
+def _analyse(pipeline: Pipeline, source: Source, id: str) -> _Analysis:
+    key = (id, pipeline.options.mode, tuple(sorted(pipeline.define.items())),
+           hashlib.sha1(source.code, usedforsecurity=False).digest())
+    found = _ANALYSES.get(key)
+    if found is None:
+        folded = _fold(pipeline, source)
+        tree = parse(folded)
+        facts = analyze_commonjs(tree, folded.code)
+        own = detect_cjs_exports(folded, tree) if facts.is_commonjs else CjsExports()
+        found = _ANALYSES[key] = _Analysis(folded, facts, own)
+        while len(_ANALYSES) > _ANALYSES_KEPT:
+            _ANALYSES.popitem(last=False)
+    else:
+        _ANALYSES.move_to_end(key)
+    return found
+
+
+def _export_names(pipeline: Pipeline, id: str, own: CjsExports, visiting: frozenset[str]
+                  ) -> tuple[str, ...]:
+    """Node's named exports of a module: its own, then its re-exports' in turn."""
+    names = list(own.exports)
+    for specifier in own.reexports:
         try:
             target = pipeline.resolve(specifier, id)
         except ResolveError:
             continue
-        if target is None or target.kind != "js" or target.virtual or target.id in visiting:
+        if target is None or target.kind != "js" or target.virtual or target.id in visiting \
+                or target.id == id:
             continue
-        names += _file_export_names(pipeline, target.id, visiting)
+        try:
+            analysis = _analyse(pipeline, pipeline.load(target.id), target.id)
+        except (OSError, ModuleError, ShakerSyntaxError):
+            continue
+        names += _export_names(pipeline, target.id, analysis.own, visiting | {id})
     return tuple(dict.fromkeys(names))
-
-
-def _file_export_names(pipeline: Pipeline, path: str, visiting: set[str]) -> tuple[str, ...]:
-    try:
-        stat = os.stat(path)
-    except OSError:
-        return ()
-    key = (path, stat.st_mtime_ns, stat.st_size, pipeline.options.mode)
-    cached = _NAMES_CACHE.get(key)
-    if cached is None:
-        source = _fold(pipeline, pipeline.load(path))
-        cached = _NAMES_CACHE[key] = _export_names(pipeline, source, path, visiting)
-    return cached
 
 
 def _wrap(pipeline: Pipeline, body: str, id: str, header: list[str], cases: list[str],

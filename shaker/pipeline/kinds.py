@@ -29,9 +29,10 @@ is the default export; ``raw`` a file whose text is the default export; ``empty`
 all but ``export default {}``, what a ``browser`` field ``false`` entry resolves to
 (:func:`shaker.pipeline.resolve.is_browser_external`; never returned by :func:`module_kind`)."""
 
-JS_EXTENSIONS = (".js", ".mjs", ".cjs")
-RESOLVE_EXTENSIONS = (".mjs", ".js", ".json")
-"""Tried in this order for an import without an extension (Vite's order, no TypeScript yet)."""
+JS_EXTENSIONS = (".js", ".mjs", ".cjs", ".jsx", ".ts", ".mts", ".cts", ".tsx")
+"""Compiled to JavaScript modules (TypeScript erased, JSX lowered) in dev and build."""
+RESOLVE_EXTENSIONS = (".mjs", ".js", ".mts", ".ts", ".jsx", ".tsx", ".json")
+"""Tried in this order for an import without an extension (Vite's ``resolve.extensions``)."""
 HTML_EXTENSIONS = (".html", ".htm")
 ASSET_EXTENSIONS = frozenset((
     ".png", ".jpg", ".jpeg", ".jfif", ".pjpeg", ".pjp", ".gif", ".svg", ".ico", ".webp",
@@ -43,6 +44,8 @@ ASSET_EXTENSIONS = frozenset((
 JS_MIME = "text/javascript; charset=utf-8"
 _MIME_TYPES = {
     ".js": "text/javascript", ".mjs": "text/javascript", ".cjs": "text/javascript",
+    ".jsx": "text/javascript", ".ts": "text/javascript", ".tsx": "text/javascript",
+    ".mts": "text/javascript", ".cts": "text/javascript",
     ".css": "text/css", ".json": "application/json", ".map": "application/json",
     ".html": "text/html", ".htm": "text/html", ".txt": "text/plain", ".md": "text/markdown",
     ".xml": "application/xml", ".svg": "image/svg+xml", ".png": "image/png",

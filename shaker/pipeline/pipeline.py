@@ -25,6 +25,7 @@ from shaker.js.parse import parse
 from shaker.js.transform import may_reference, transform_source
 from shaker.options import Mode, TransformOptions
 from shaker.pipeline.cjs import commonjs_module, is_dependency_file
+from shaker.pipeline.compile import compile_module
 from shaker.pipeline.css import css_references
 from shaker.pipeline.generated import empty_module, json_module, raw_module
 from shaker.pipeline.html import apply_edits
@@ -48,6 +49,7 @@ from shaker.pipeline.resolve import (
     is_url,
     split_query,
 )
+from shaker.pipeline.tsconfig import TsConfig, load_tsconfig
 from shaker.source import Source
 
 
@@ -64,6 +66,9 @@ class PipelineOptions:
     keep_hot: bool = False
     sourcemap: bool = False
     public_dir: Path | None = None
+    react_refresh: str | None = None
+    """Development with react-refresh installed: the URL of ``/@react-refresh``, and the
+    project's modules get Fast Refresh registrations."""
 
     @property
     def all_defines(self) -> dict[str, str]:
@@ -89,6 +94,14 @@ class Pipeline:
         self.plugins = plugins or PluginContainer(())
         self.resolver = resolver or new_resolver(options)
         self.define = options.all_defines
+        self._tsconfig: TsConfig | None = None
+
+    @property
+    def tsconfig(self) -> TsConfig:
+        """The project's ``tsconfig.json`` (``extends`` applied), read on first use."""
+        if self._tsconfig is None:
+            self._tsconfig = load_tsconfig(self.options.root)
+        return self._tsconfig
 
     # -- resolve ------------------------------------------------------------------------------
 
@@ -114,6 +127,9 @@ class Pipeline:
                 return self._target(specifier, importer, os.path.realpath(path), query)
         if is_url(specifier):
             return None
+        aliased = self._tsconfig_path(specifier, importer)
+        if aliased is not None:
+            return aliased
         found = self.resolver.resolve_path(specifier, importer)
         if found is None:
             return None
@@ -121,12 +137,41 @@ class Pipeline:
             return Target(found, "empty", virtual=True)
         return self._target(specifier, importer, found, split_query(specifier)[1])
 
+    def _tsconfig_path(self, specifier: str, importer: str) -> Target | None:
+        """tsconfig ``paths`` (with ``baseUrl``): an alias like ``@/lib/x`` → ``src/lib/x``,
+        the longest matching pattern first, each target tried in order, as TypeScript does."""
+        config = self.tsconfig
+        if not config.paths or config.paths_base is None or specifier.startswith(
+                ("./", "../", "/", "#")):
+            return None
+        path, query = split_query(specifier)
+        matches = []
+        for pattern, targets in config.paths.items():
+            prefix, star, suffix = pattern.partition("*")
+            if not star and path == pattern:
+                matches.append((len(pattern), "", targets))
+            elif star and path.startswith(prefix) and path.endswith(suffix) and (
+                    len(path) >= len(prefix) + len(suffix)):
+                matches.append((len(prefix), path[len(prefix):len(path) - len(suffix)],
+                                targets))
+        for _, middle, targets in sorted(matches, key=lambda m: -m[0]):
+            for target in targets:
+                candidate = os.path.join(config.paths_base, target.replace("*", middle))
+                relative = os.path.relpath(candidate, os.path.dirname(importer))
+                try:
+                    found = self.resolver.resolve_path("./" + relative + query, importer)
+                except ResolveError:
+                    continue
+                if found is not None:
+                    return self._target(specifier, importer, found, query)
+        return None
+
     def _target(self, specifier: str, importer: str, path: str, query: str) -> Target:
         kind = module_kind(path, query)
         if kind is None:
             raise ResolveError(specifier, importer, f"{os.path.basename(path)} is not "
-                               "JavaScript, JSON, CSS or a known asset type (shaker does not "
-                               "compile TypeScript or JSX yet)")
+                               "JavaScript, TypeScript, JSX, JSON, CSS or a known asset type "
+                               "(import it with ?url or ?raw, or add a plugin that loads it)")
         return Target(path, kind, query)
 
     def relative(self, id: str) -> str:
@@ -179,6 +224,15 @@ class Pipeline:
             converted = commonjs_module(self, source, id, write)
             if converted is not None:
                 return converted
+        input_map = None
+        try:
+            compiled = compile_module(source, id, tsconfig=self.tsconfig,
+                                      development=options.mode == "development",
+                                      refresh_url=options.react_refresh, module_url=url)
+        except ShakerSyntaxError as exc:
+            raise ModuleError([(exc.diagnostic, exc.source)]) from None
+        if compiled.source is not source:
+            source, input_map = compiled.source, compiled.map
         data = source.code
         side_effects = None if not os.path.isabs(id) else self.resolver.side_effects(id)
         if not (b"import" in data or b"from" in data or sourcemap
@@ -207,7 +261,8 @@ class Pipeline:
         transform_options = TransformOptions(
             filename=source.filename, mode=options.mode, url=url, sourcemap=sourcemap,
             define=self.define, keep_hot=options.keep_hot, base=options.base,
-            env=options.env, rewrite_import=rewrite)
+            env=options.env, rewrite_import=rewrite,
+            input_map=input_map if sourcemap else None)
         try:
             result = transform_source(source, transform_options)
         except ShakerSyntaxError as exc:

@@ -51,10 +51,11 @@ from pathlib import Path
 from typing import Any
 
 from shaker.errors import ShakerError
+from shaker.pipeline.kinds import RESOLVE_EXTENSIONS
 
 BUILD_CONDITIONS = ("browser", "module", "import", "production", "default")
 DEV_CONDITIONS = ("browser", "module", "import", "development", "default")
-EXTENSIONS = (".mjs", ".js", ".json")
+EXTENSIONS = RESOLVE_EXTENSIONS
 MAIN_FIELDS = ("browser", "module", "jsnext:main", "jsnext", "main")
 """Vite's default ``resolve.mainFields`` then ``main``, in order: the first string wins, so a
 string ``browser`` beats ``module`` (Vite 8 dropped the older "is the browser file really
@@ -64,6 +65,16 @@ BROWSER_EXTERNAL = "__shaker-browser-external"
 ``__vite-browser-external``): a module id, not a path."""
 _FILE_KEY_EXTENSIONS = (".js", ".mjs", ".cjs", ".json")
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
+
+
+def _typescript_twins(path: str) -> tuple[str, ...]:
+    """``./a.js`` naming ``a.ts`` (TypeScript's own convention for ESM imports), as Vite
+    resolves it: the TypeScript files a JavaScript extension may stand for."""
+    stem, ext = os.path.splitext(path)
+    return tuple(stem + twin for twin in _TS_TWINS.get(ext, ()))
+
+
+_TS_TWINS = {".js": (".ts", ".tsx"), ".jsx": (".tsx",), ".mjs": (".mts",), ".cjs": (".cts",)}
 
 
 class ResolveError(ShakerError):
@@ -349,7 +360,7 @@ class Resolver:
         the second time (``{"./a.js": "./a.js"}`` means ``a.js``).
         """
         files = self._browser_files(path)
-        for candidate in (path, *(path + ext for ext in EXTENSIONS)):
+        for candidate in (path, *(path + ext for ext in EXTENSIONS), *_typescript_twins(path)):
             if files is not None and candidate in files.files and candidate not in seen:
                 return self._browser_replace(files, candidate, seen)
             if self._is_file(candidate):
