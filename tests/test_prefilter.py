@@ -80,6 +80,9 @@ CASES = [
     ("import.meta.h\\u006ft;\n", True),
     ("import.meta.hotter;\n", False),
     ("x.import.meta.url;\n", False),
+    ("function f(s) { return !/x/.test(s) }\nconst s = 'import.meta';\n", False),
+    ("function f(s) { return !/'/.test(s) }\nimport.meta.hot;\n", True),
+    ("const y = x! / 2; const s = 'import.meta'; // TypeScript's non-null\n", True),
 ]
 
 

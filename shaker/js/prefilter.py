@@ -16,7 +16,8 @@ significant token exactly where ECMAScript leaves no choice: after a value (a na
 number, a literal, ``]``, a group ``(…)``) it is division; after an operator, ``(``, ``,``,
 ``;``, ``{``, an expression keyword or the head of ``if``/``while``/``for``/``with`` (the
 matching ``(`` is found backwards) it opens a regular expression.  It gives up after ``}``,
-``.``, ``++``/``--``, contextual words (``of``, ``let``, ``yield``, ``await``…), a word that
+``.``, ``!`` after a value (TypeScript's non-null ``x!``), ``++``/``--``, contextual words
+(``of``, ``let``, ``yield``, ``await``…), a word that
 may be a property name behind a comment, a ``<`` where an expression may start (JSX: the
 lexer never enters an element), ``<!--``, non-ASCII bytes or escapes next to a word, and
 unterminated literals.  For a valid module each literal it skips is a literal of the
@@ -259,6 +260,24 @@ def _gap_kind(code: bytes, start: int, end: int, after_comment: bool, prev: int
         return _UNSURE
     if last in (0x2B, 0x2D) and i - 2 >= start and code[i - 2] == last:  # ++ --
         return _UNSURE
+    if last == 0x21:  # `!/re/` in JavaScript, but `x! / 2` (non-null) in TypeScript
+        j = i - 1
+        while j > start and code[j - 1] in _ASCII_BLANK:
+            j -= 1
+        if j == start:
+            return _UNSURE if prev in (_VALUE, _PAREN, _UNSURE) else _REGEX_NEXT
+        before = code[j - 1]
+        if before in _WORD_BYTES:
+            k = j - 1
+            while k > start and code[k - 1] in _WORD_BYTES:
+                k -= 1
+            if code[k:j] in _EXPRESSION_KEYWORDS and k > start and code[k - 1] not in (
+                    b".#\\") and code[k - 1] < 0x80:
+                return _REGEX_NEXT  # `return !/re/`
+            return _UNSURE  # `x!`: a value then `!` is TypeScript's assertion
+        if before in b")]}\"'`" or before >= 0x80:
+            return _UNSURE
+        return _REGEX_NEXT
     return _REGEX_NEXT  # an operator or punctuator: an expression starts
 
 
