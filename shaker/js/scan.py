@@ -352,6 +352,14 @@ class Scanner:
                     alias = AliasDecl(binding, declarator, element)
                     self.result.alias_decls.append(alias)
                     self._alias_refs(binding, declarator)
+            elif self.development:
+                # The module reads import.meta.hot; in development it is always defined, so
+                # a default never applies and a plain name still names the hot context.
+                self.result.hot_refs.append(target)
+                if target.type in ("identifier", "shorthand_property_identifier_pattern"):
+                    binding = self._constant_binding(declarator, target)
+                    if binding is not None:
+                        self._alias_refs(binding, declarator)
             elements.append(HotElement(element, target, default, alias))
         if not elements:
             return
@@ -444,7 +452,7 @@ class Scanner:
                     ):
                         break
                     prop = parent.child_by_field_name("property")
-                    if prop is None or (prop.text or b"").decode() != part:
+                    if prop is None or name_of(prop) != part:
                         break
                     node = parent
                 else:
@@ -470,7 +478,7 @@ class Scanner:
         ):
             return
         prop = member.child_by_field_name("property")
-        method = (prop.text or b"").decode() if prop is not None else ""
+        method = name_of(prop) if prop is not None else ""
         if method == "decline":
             self.result.declines = True
             return
