@@ -62,6 +62,7 @@ bench: $(TEST_STAMP)  ## speed against esbuild, cp -r and Vite; the real-world c
 	$(PY) bench/build.py
 	$(PY) bench/hmr.py
 	$(PY) bench/react_start.py
+	$(PY) bench/react_refresh.py
 	$(PY) bench/typescript.py
 
 bench-quick: $(TEST_STAMP)
@@ -70,6 +71,7 @@ bench-quick: $(TEST_STAMP)
 	$(PY) bench/build.py --rounds 1
 	$(PY) bench/hmr.py --quick
 	$(PY) bench/react_start.py --runs 1
+	$(PY) bench/react_refresh.py --edits 5
 	$(PY) bench/typescript.py --rounds 1
 
 lint: $(TEST_STAMP)  ## ruff, and mypy (strict) over the strict set

@@ -46,9 +46,9 @@ from tree_sitter import Node, Tree
 from shaker.diagnostics import Diagnostic, Severity
 from shaker.errors import ShakerSyntaxError
 from shaker.js.edits import EditBuffer
+from shaker.js.names import spelled
 from shaker.js.parse import parse
 from shaker.js.queries import captures
-from shaker.js.scope import is_ident_byte
 from shaker.source import Source
 
 if TYPE_CHECKING:
@@ -400,23 +400,11 @@ class _Lowering:
         """A local name for a runtime export that nothing in the file spells (Babel's ``_x``)."""
         base = "_" + export
         name, n = base, 1
-        while name in self._taken or self._spelled(name):
+        while name in self._taken or spelled(self.code, name):
             n += 1
             name = f"{base}{n}"
         self._taken.add(name)
         return name
-
-    def _spelled(self, name: str) -> bool:
-        code = self.code
-        needle = name.encode()
-        pos = code.find(needle)
-        while pos >= 0:
-            after = pos + len(needle)
-            if (pos == 0 or not is_ident_byte(code[pos - 1])) and (
-                    after >= len(code) or not is_ident_byte(code[after])):
-                return True
-            pos = code.find(needle, after)
-        return False
 
     def runtime_name(self, export: str) -> str:
         if export not in self.used:

@@ -42,6 +42,7 @@ from shaker.diagnostics import Diagnostic, Severity
 from shaker.errors import ShakerSyntaxError
 from shaker.js import _grammar
 from shaker.js.incremental import Parsed, changed_windows, edited_tree
+from shaker.js.names import RESERVED_WORDS, STRICT_BINDING_NAMES
 from shaker.source import Source
 
 # Node types inside which any character, NUL included, is legal source text.
@@ -51,18 +52,6 @@ _TEXT_NODES = frozenset(
 )
 
 
-# Words that can never name a binding or a reference in module code (which is strict):
-# keywords, literals, strict-mode and module-only reserved words.
-_RESERVED_WORDS = frozenset(
-    {"await", "break", "case", "catch", "class", "const", "continue", "debugger", "default",
-     "delete", "do", "else", "enum", "export", "extends", "false", "finally", "for",
-     "function", "if", "import", "in", "instanceof", "new", "null", "return", "super",
-     "switch", "this", "throw", "true", "try", "typeof", "var", "void", "while", "with",
-     "yield", "implements", "interface", "let", "package", "private", "protected", "public",
-     "static"}
-)
-# ... and those that strict mode forbids as binding names.
-_STRICT_BINDING_NAMES = frozenset({"eval", "arguments"})
 
 
 @lru_cache(maxsize=1)
@@ -142,9 +131,9 @@ def _check_module_names(source: Source, root: Node) -> None:
         if stmt.type == "import_statement":
             for name in _import_bindings(stmt):
                 text = source.code[name.start_byte:name.end_byte].decode("utf-8", "replace")
-                if name.type != "identifier" or text in _RESERVED_WORDS:
+                if name.type != "identifier" or text in RESERVED_WORDS:
                     _raise_at(source, name.start_byte, "Unexpected reserved word")
-                if text in _STRICT_BINDING_NAMES:
+                if text in STRICT_BINDING_NAMES:
                     _raise_at(source, name.start_byte,
                               "Unexpected eval or arguments in strict mode")
         elif stmt.type == "export_statement" and stmt.child_by_field_name("source") is None:
@@ -159,7 +148,7 @@ def _check_module_names(source: Source, root: Node) -> None:
                         _raise_at(source, local.start_byte, "String literal module export names "
                                   "must be followed by a 'from' clause")
                     text = source.code[local.start_byte:local.end_byte].decode("utf-8", "replace")
-                    if local.type != "identifier" or text in _RESERVED_WORDS:
+                    if local.type != "identifier" or text in RESERVED_WORDS:
                         _raise_at(source, local.start_byte, "Unexpected reserved word")
 
 

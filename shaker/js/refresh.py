@@ -46,9 +46,10 @@ from tree_sitter import Node, QueryCursor, Tree
 
 from shaker.diagnostics import Diagnostic
 from shaker.js.edits import EditBuffer
+from shaker.js.names import spelled
 from shaker.js.parse import parse
 from shaker.js.queries import query
-from shaker.js.scope import Scopes, is_ident_byte, named
+from shaker.js.scope import Scopes, named
 from shaker.source import Source
 
 if TYPE_CHECKING:
@@ -144,23 +145,11 @@ class _Refresh:
         """Babel's ``generateUidIdentifier``: ``_c``, ``_c2``… not spelled in the file."""
         n = 1
         name = base
-        while name in self.taken or self._spelled(name):
+        while name in self.taken or spelled(self.code, name):
             n += 1
             name = f"{base}{n}"
         self.taken.add(name)
         return name
-
-    def _spelled(self, name: str) -> bool:
-        code = self.code
-        needle = name.encode()
-        pos = code.find(needle)
-        while pos >= 0:
-            after = pos + len(needle)
-            if (pos == 0 or not is_ident_byte(code[pos - 1])) and (
-                    after >= len(code) or not is_ident_byte(code[after])):
-                return True
-            pos = code.find(needle, after)
-        return False
 
     def after_statement(self, statement: Node, text: str) -> None:
         """Insert a statement right after ``statement``, on its line, ASI-safe both ways."""

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 from tree_sitter import Node, Tree
 
+from shaker.js.names import is_ident_byte
+
 FUNCTION_TYPES = frozenset(
     {
         "function_declaration", "function_expression", "function", "arrow_function",
@@ -37,13 +39,6 @@ _NAME_TYPES = frozenset({"identifier", "shorthand_property_identifier",
                          "private_property_identifier", "statement_identifier"})
 # Scopes that `var` hoists to (functions are looked up through their own node).
 _VAR_SCOPES = FUNCTION_TYPES | {"program", "class_static_block"}
-
-
-def is_ident_byte(b: int) -> bool:
-    """Bytes that may continue a JavaScript identifier (non-ASCII counted conservatively)."""
-    return b >= 0x80 or b == 0x24 or b == 0x5F or 0x30 <= b <= 0x39 or 0x41 <= b <= 0x5A or (
-        0x61 <= b <= 0x7A
-    )
 
 
 def identifier_name(text: str) -> str:

@@ -38,8 +38,8 @@ from tree_sitter import Language, Node, Parser, Query, QueryCursor, Tree
 from shaker.diagnostics import Diagnostic, Severity
 from shaker.errors import ShakerSyntaxError
 from shaker.js.edits import EditBuffer
+from shaker.js.names import is_ident_byte
 from shaker.js.parse import check_tree
-from shaker.js.scope import is_ident_byte
 from shaker.js.sourcemap import SourceMap
 from shaker.source import Source
 

@@ -39,6 +39,7 @@ from shaker.diagnostics import Diagnostic
 from shaker.errors import ShakerSyntaxError
 from shaker.js.cjs_exports import CjsExports, detect_cjs_exports
 from shaker.js.commonjs import CommonJsFacts, analyze_commonjs
+from shaker.js.names import is_binding_name
 from shaker.js.parse import parse
 from shaker.js.transform import transform_source
 from shaker.options import TransformOptions
@@ -87,13 +88,6 @@ NODE_BUILTINS = frozenset((
     "https", "inspector", "module", "net", "os", "path", "perf_hooks", "process", "punycode",
     "querystring", "readline", "repl", "stream", "string_decoder", "sys", "timers", "tls",
     "trace_events", "tty", "url", "util", "v8", "vm", "wasi", "worker_threads", "zlib",
-))
-_RESERVED = frozenset((
-    "arguments", "await", "break", "case", "catch", "class", "const", "continue", "debugger",
-    "default", "delete", "do", "else", "enum", "eval", "export", "extends", "false", "finally",
-    "for", "function", "if", "implements", "import", "in", "instanceof", "interface", "let",
-    "new", "null", "package", "private", "protected", "public", "return", "static", "super",
-    "switch", "this", "throw", "true", "try", "typeof", "var", "void", "while", "with", "yield",
 ))
 _PROCESS = ('{env:{NODE_ENV:__NODE_ENV__},browser:true,argv:[],version:"",versions:{},'
             'platform:"browser",cwd:()=>"/",nextTick:(f,...a)=>queueMicrotask(()=>f(...a))}')
@@ -256,8 +250,7 @@ def _wrap(pipeline: Pipeline, body: str, id: str, header: list[str], cases: list
         f"{json.dumps(shown)},{json.dumps(os.path.dirname(shown))},{process})}}"
         "return __shaker_module.exports}"
         "function __shaker_body(module,exports,require,__filename,__dirname,process){")
-    exported = [n for n in names if n.isidentifier() and n not in _RESERVED
-                and not n.startswith("__shaker")]
+    exported = [n for n in names if is_binding_name(n) and not n.startswith("__shaker")]
     suffix = ("\n}var __shaker_exports=__shaker_cjs();"
               "export default __shaker_exports&&__shaker_exports.__esModule?"
               "__shaker_exports.default:__shaker_exports;")

@@ -23,19 +23,10 @@ from importlib import resources
 
 from shaker.diagnostics import Diagnostic, Severity
 from shaker.errors import ShakerSyntaxError
+from shaker.js.names import is_binding_name
 from shaker.source import Source
 
 _PLACEHOLDER = re.compile(r"__SHAKER_([A-Z_]+?)__")
-_NAME = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*$")  # a JSON key, not JavaScript source
-_RESERVED = frozenset((
-    "arguments", "await", "break", "case", "catch", "class", "const", "continue", "debugger",
-    "default", "delete", "do", "else", "enum", "eval", "export", "extends", "false", "finally",
-    "for", "function", "if", "implements", "import", "in", "instanceof", "interface", "let",
-    "new", "null", "package", "private", "protected", "public", "return", "static", "super",
-    "switch", "this", "throw", "true", "try", "typeof", "var", "void", "while", "with", "yield",
-))
-
-
 @cache
 def template(name: str, package: str = "shaker.pipeline") -> str:
     """A template's code, without its leading comment (written for maintainers, not users)."""
@@ -73,8 +64,7 @@ def json_module(source: Source) -> str:
         message = f"Failed to parse JSON file: {getattr(exc, 'msg', exc)}"
         raise ShakerSyntaxError(Diagnostic.at(source, offset, message, severity=Severity.ERROR),
                                 source) from None
-    names = [k for k in value if _NAME.match(k) and k not in _RESERVED] \
-        if isinstance(value, dict) else []
+    names = [k for k in value if is_binding_name(k)] if isinstance(value, dict) else []
     return fill(template("json-module.js"), {"JSON": value}, {"NAMES": ", ".join(names)})
 
 
