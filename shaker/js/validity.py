@@ -37,7 +37,8 @@ _OPENERS = frozenset({"{", "("})
 # JavaScript's WhiteSpace and LineTerminator, in UTF-8 (NBSP, BOM, Zs, LS, PS included).
 _BLANK = (rb"(?:[ \t\n\r\v\f]|\xc2\xa0|\xef\xbb\xbf|\xe1\x9a\x80|\xe2\x80[\x80-\x8a\xa8\xa9\xaf]"
           rb"|\xe2\x81\x9f|\xe3\x80\x80)")
-_HOLE = re.compile(rb"[,{(]" + _BLANK + rb"*(?:,|/[*/])")
+# One pattern per opener: a literal first byte lets the regex engine skip ahead quickly.
+_HOLES = tuple(re.compile(re.escape(c) + _BLANK + rb"*(?:,|/[*/])") for c in (b",", b"{", b"("))
 _BLANKS = re.compile(_BLANK + rb"+")
 _CHAIN = frozenset({"member_expression", "subscript_expression", "call_expression"})
 _PATTERNS = frozenset({"array_pattern", "object_pattern", "pair_pattern", "rest_pattern",
@@ -74,7 +75,7 @@ def _leaf(root: Node, pos: int, end: int) -> Node | None:
 
 def _holes(code: bytes, root: Node, start: int, end: int) -> list[tuple[int, str]]:
     out: list[tuple[int, str]] = []
-    for match in _HOLE.finditer(code, start, end):
+    for match in (m for hole in _HOLES for m in hole.finditer(code, start, end)):
         pos = match.start()
         if code[match.end() - 1] != 0x2C and not _comma_after_comments(code, match.end() - 2):
             continue
