@@ -119,6 +119,7 @@ class Scopes:
         self._decls: dict[int, dict[str, Node]] = {}
         self._vars: dict[tuple[int, str], Node | None] = {}
         self._escaped: list[Node] | None = None
+        self._refs: dict[tuple[int, str, int], list[Node]] = {}
         self._has_escapes = b"\\u" in code
 
     def escaped_identifiers(self) -> list[Node]:
@@ -301,15 +302,50 @@ class Scopes:
             pos = code.find(needle, after, end)
 
     def references(self, binding: Binding) -> list[Node]:
-        """Every identifier that resolves to ``binding``, its declaration excluded."""
+        """Every identifier that resolves to ``binding``, its declaration excluded.
+
+        Only the inner declarations of the same name are resolved: an occurrence refers to
+        the binding unless it lies in the scope of one of them.
+        """
+        key = (binding.scope.id, binding.name, binding.declaration.id)
+        cached = self._refs.get(key)
+        if cached is not None:
+            return list(cached)
+        # Where an inner declaration of the same name shadows this binding: the range of
+        # its scope (a class name: the class body only).
+        shadows: list[tuple[int, int]] = []
+        for node in self.occurrences(binding.name, binding.scope, _DECLARING_TYPES):
+            if node == binding.declaration or not is_declaration_site(node):
+                continue
+            owner = node.parent
+            if owner is not None and owner.type in ("class_declaration", "class") and (
+                    owner.child_by_field_name("name") == node and owner != binding.scope):
+                # a class's own name is bound again inside its body
+                body = owner.child_by_field_name("body")
+                if body is not None:
+                    shadows.append((body.start_byte, body.end_byte))
+            found = self.resolve(node)
+            if found is None or found.scope == binding.scope:
+                continue
+            scope = found.scope
+            if scope.type in ("class_declaration", "class"):
+                body = scope.child_by_field_name("body")
+                scope = body if body is not None else scope
+            shadows.append((scope.start_byte, scope.end_byte))
+        slow = binding.name == "arguments"  # implicitly declared by every function
         out = []
         for node in self.occurrences(binding.name, binding.scope):
             if node == binding.declaration or is_declaration_site(node):
                 continue
-            found = self.resolve(node)
-            if found is not None and found.scope == binding.scope:
-                out.append(node)
-        return out
+            if slow:
+                found = self.resolve(node)
+                if found is None or found.scope != binding.scope:
+                    continue
+            elif any(a <= node.start_byte and node.end_byte <= b for a, b in shadows):
+                continue
+            out.append(node)
+        self._refs[key] = out
+        return list(out)
 
     def redeclared(self, binding: Binding) -> bool:
         """Whether another declaration (a second ``var``, a function) names the binding."""
