@@ -38,7 +38,11 @@ _OPENERS = frozenset({"{", "("})
 _BLANK = (rb"(?:[ \t\n\r\v\f]|\xc2\xa0|\xef\xbb\xbf|\xe1\x9a\x80|\xe2\x80[\x80-\x8a\xa8\xa9\xaf]"
           rb"|\xe2\x81\x9f|\xe3\x80\x80)")
 # One pattern per opener: a literal first byte lets the regex engine skip ahead quickly.
-_HOLES = tuple(re.compile(re.escape(c) + _BLANK + rb"*(?:,|/[*/])") for c in (b",", b"{", b"("))
+# Blanks as one byte class, a superset of JavaScript's (any byte of a multi-byte blank): a
+# match is only a candidate, which the tree then confirms.
+_LOOSE_BLANKS = rb"[ \t\n\r\v\f\x80-\xbf\xc2\xe1\xe2\xe3\xef]*"
+_HOLES = tuple(re.compile(re.escape(c) + _LOOSE_BLANKS + rb"(?:,|/[*/])")
+               for c in (b",", b"{", b"("))
 _BLANKS = re.compile(_BLANK + rb"+")
 _CHAIN = frozenset({"member_expression", "subscript_expression", "call_expression"})
 _PATTERNS = frozenset({"array_pattern", "object_pattern", "pair_pattern", "rest_pattern",
