@@ -64,6 +64,7 @@ bench: $(TEST_STAMP)  ## speed against esbuild, cp -r and Vite; the real-world c
 	$(PY) bench/react_start.py
 	$(PY) bench/react_refresh.py
 	$(PY) bench/typescript.py
+	$(PY) bench/minify.py
 
 bench-quick: $(TEST_STAMP)
 	$(PY) bench/transform.py --quick
@@ -73,6 +74,7 @@ bench-quick: $(TEST_STAMP)
 	$(PY) bench/react_start.py --runs 1
 	$(PY) bench/react_refresh.py --edits 5
 	$(PY) bench/typescript.py --rounds 1
+	$(PY) bench/minify.py --rounds 1
 
 lint: $(TEST_STAMP)  ## ruff, and mypy (strict) over the strict set
 	$(VENV)/bin/ruff check shaker tests bench

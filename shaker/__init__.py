@@ -13,6 +13,7 @@ tree-sitter (the dev server, build and CLI live in modules imported on demand)::
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from shaker.config import BuildConfig, Config, ConfigError, HmrConfig, ServerConfig, WatchConfig
 from shaker.diagnostics import Diagnostic, Severity, render_rich, render_short
@@ -23,6 +24,9 @@ from shaker.js.transform import HotInfo, TransformResult, transform_source
 from shaker.options import Mode, RewriteImport, TransformOptions
 from shaker.plugin import Plugin
 from shaker.source import Source
+
+if TYPE_CHECKING:
+    from shaker.js.minify import MinifyResult
 
 __version__ = "0.1.0"
 
@@ -44,10 +48,37 @@ __all__ = [
     "TransformResult",
     "WatchConfig",
     "__version__",
+    "minify",
     "render_rich",
     "render_short",
     "transform",
 ]
+
+
+def minify(
+    code: str | bytes,
+    *,
+    filename: str = "<input>",
+    sourcemap: bool = False,
+    mangle: bool = True,
+    module: bool = True,
+    input_map: Mapping[str, object] | None = None,
+) -> MinifyResult:
+    """Minify JavaScript: whitespace, comments, shorter syntax, shorter local names.
+
+    ``module=True`` (an ES module) may rename top-level names that are not exported;
+    ``False`` (a classic script) keeps them, since they are globals.  Raises
+    :class:`ShakerSyntaxError` for invalid JavaScript.  Imported on first use, so that
+    ``import shaker`` stays light.
+
+    >>> import shaker
+    >>> shaker.minify("let total = 0; export function add(value) { total += value }").code
+    'let t=0;export function add(a){t+=a}'
+    """
+    from shaker.js.minify import minify as _minify
+
+    return _minify(code, filename=filename, sourcemap=sourcemap, mangle=mangle,
+                   module=module, input_map=input_map)
 
 
 def transform(

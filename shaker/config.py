@@ -286,6 +286,8 @@ class BuildConfig:
 
     entries: tuple[str, ...] = ("index.html",)
     outdir: str = "dist"
+    minify: bool = True
+    """Minify JavaScript outputs (``shaker build --no-minify`` turns it off)."""
 
     def __post_init__(self) -> None:
         if isinstance(self.entries, str):

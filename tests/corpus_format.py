@@ -200,6 +200,9 @@ ATTRIBUTES = frozenset(
         "experimental-decorators",
         "run",
         "no-node",
+        # corpus/minify
+        "script",
+        "no-run",
     }
 )
 

@@ -68,6 +68,32 @@ def cut_imports(outputs: dict[Node, Output], shaken: Shaken) -> None:
         output.deps = [d for d in output.deps if d.target in shaken.emitted]
 
 
+def minify_outputs(outputs: Mapping[Node, Output], emitted: set[Node]) -> None:
+    """Minify the JavaScript of every emitted module, in place, before anything is hashed.
+
+    Placeholders (``!~{abc}~`` inside import specifier strings) survive: minification never
+    changes what a string holds, only how it is quoted, and the placeholders hold no quote,
+    backslash or ``</``.  Hashes are computed afterwards, so they cover the final bytes.
+    Module scripts inline in a page are modules too.
+    """
+    from shaker.errors import ShakerSyntaxError
+    from shaker.js.minify import minify
+
+    for node, output in outputs.items():
+        if node not in emitted or output.code is None:
+            continue
+        if node.role not in JS_ROLES and node.role != "inline":
+            continue
+        try:
+            result = minify(output.code, filename=node.path, module=True,
+                            sourcemap=output.map is not None, input_map=output.map)
+        except ShakerSyntaxError:  # pragma: no cover - outputs are parsed already
+            continue  # keep it as it is rather than fail the build
+        output.code = result.code
+        if output.map is not None:
+            output.map = result.map
+
+
 def hash_modules(outputs: Mapping[Node, Output], emitted: set[Node], root: str) -> Emitted:
     """Final names and contents of every emitted node (inline scripts: code only)."""
     result = Emitted()
@@ -251,5 +277,14 @@ def manifest_chunks(outputs: Mapping[Node, Output], emitted: Emitted, entries: s
     return chunks
 
 
-__all__ = ["Emitted", "Page", "add_source_maps", "cut_imports", "hash_modules",
-           "manifest_chunks", "rewrite_page", "static_closure"]
+__all__ = [
+    "Emitted",
+    "Page",
+    "add_source_maps",
+    "cut_imports",
+    "hash_modules",
+    "manifest_chunks",
+    "minify_outputs",
+    "rewrite_page",
+    "static_closure",
+]

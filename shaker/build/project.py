@@ -30,6 +30,7 @@ from shaker.build.emit import (
     cut_imports,
     hash_modules,
     manifest_chunks,
+    minify_outputs,
     rewrite_page,
 )
 from shaker.build.exports import missing_exports
@@ -62,6 +63,11 @@ class BuildOptions:
     outdir: str = "dist"
     base: str = "/"
     sourcemap: bool = False
+    minify: bool = False
+    """Minify every JavaScript output (:mod:`shaker.js.minify`) before it is hashed.
+
+    ``shaker build`` and ``BuildConfig.minify`` default to True; the library default stays
+    False so that callers of :func:`build` get the output they always had."""
     manifest: bool = False
     keep_hot: bool = False
     define: Mapping[str, str] = field(default_factory=dict)
@@ -213,6 +219,8 @@ def build(root: Path, options: BuildOptions | None = None) -> BuildResult:
         raise BuildError(problems)
     shaken = shake(outputs, entries)
     cut_imports(outputs, shaken)
+    if options.minify:
+        minify_outputs(outputs, shaken.emitted)
     emitted = hash_modules(outputs, shaken.emitted, str(root))
     if options.sourcemap:
         add_source_maps(outputs, emitted, str(outdir))

@@ -24,6 +24,7 @@ class _LazyGroup(click.Group):
 
     lazy: ClassVar[dict[str, str]] = {
         "transform": "shaker.cli.transform:transform",
+        "minify": "shaker.cli.minify:minify_command",
         "dev": "shaker.cli.dev:dev",
         "build": "shaker.cli.build:build_command",
         "preview": "shaker.cli.preview:preview_command",

@@ -42,11 +42,9 @@ from aiohttp import web
 from shaker import protocol
 from shaker.dev.graph import ModuleFacts, ModuleGraph
 from shaker.dev.imports import ImportWriter, file_url, under_base, virtual_url
+from shaker.dev.linking import Linking, Links, linking_of
 from shaker.diagnostics import Diagnostic
 from shaker.errors import ShakerSyntaxError
-from shaker.js.bindings import module_bindings
-from shaker.js.parse import parse
-from shaker.pipeline.exports import ExportFacts, all_exports, missing_export_message
 from shaker.pipeline.generated import fill, style_module, template, url_module
 from shaker.pipeline.kinds import (
     HTML_EXTENSIONS,
@@ -56,9 +54,9 @@ from shaker.pipeline.kinds import (
     module_kind,
     query_flags,
 )
-from shaker.pipeline.pipeline import Pipeline, PipelineOptions, new_resolver, read_source
+from shaker.pipeline.pipeline import Pipeline, PipelineOptions, new_resolver
 from shaker.pipeline.plugins import PluginContainer, PluginError
-from shaker.pipeline.record import ModuleError, ModuleRecord, display_name, error_at
+from shaker.pipeline.record import ModuleError, ModuleRecord, display_name
 from shaker.pipeline.resolve import is_browser_external
 from shaker.protocol import CLIENT_PATH
 from shaker.source import Source
@@ -125,15 +123,6 @@ def _react_refresh_runtime(root: Path) -> Path | None:
     return Path(found) if found is not None else None
 
 
-@dataclass(frozen=True)
-class _Linking:
-    """What linking needs to know of a module: its exports (own names, ``export *`` URLs)
-    and its named imports as (target URL, name, byte offset in its source)."""
-
-    exports: ExportFacts = (frozenset({"default"}), ())
-    imports: tuple[tuple[str, str, int], ...] = ()
-
-
 @dataclass
 class _Cached:
     stamp: tuple[int, int]
@@ -142,7 +131,7 @@ class _Cached:
     facts: ModuleFacts
     deps: tuple[tuple[str, int], ...]
     """(URL, timestamp) of each import as written into ``body``."""
-    linking: _Linking
+    linking: Linking
 
 
 @dataclass(frozen=True)
@@ -151,7 +140,7 @@ class _Built:
     facts: ModuleFacts
     deps: tuple[tuple[str, int], ...] = ()
     diagnostics: list[Diagnostic] = field(default_factory=list)
-    linking: _Linking = _Linking()
+    linking: Linking = field(default_factory=Linking)
 
 
 class ModuleServer:
@@ -186,8 +175,7 @@ class ModuleServer:
         self._cache: dict[tuple[str, str, str], _Cached] = {}
         self._keys_by_file: dict[str, set[tuple[str, str, str]]] = {}
         self._executor: ThreadPoolExecutor | None = None
-        self._linking: dict[str, _Linking] = {}
-        self._unlinked: set[tuple[str, str, str, int]] = set()
+        self.links = Links(root)
 
     # -- URLs -------------------------------------------------------------------------------
 
@@ -343,7 +331,7 @@ class ModuleServer:
                            diagnostic.column, diagnostic.message)
         return _Built(record.code, _facts(record, writer), tuple(sorted(writer.used.items())),
                       record.diagnostics,
-                      _linking(record, source, writer) if kind in ("js", "json") else _Linking())
+                      linking_of(record, source, writer) if kind in ("js", "json") else Linking())
 
     async def _serve_html(self, request: web.BaseRequest, url: str, file: Path) -> web.Response:
         try:
@@ -409,44 +397,15 @@ class ModuleServer:
 
     # -- linking ----------------------------------------------------------------------------
 
-    def _link(self, url: str, linking: _Linking, *, during_update: bool = False
+    def _link(self, url: str, linking: Linking, *, during_update: bool = False
               ) -> protocol.ErrorInfo | None:
-        """Check named imports against exports, as the build does, as soon as both sides of
-        an import are known: the module's own imports, and its importers' imports from it.
-        A browser refuses to link such a page; the overlay and the terminal say why."""
-        self._linking[url] = linking
-        checks = {(url, t, n, o) for t, n, o in linking.imports}
-        checks |= {(importer, t, n, o) for importer, known in self._linking.items()
-                   if importer != url for t, n, o in known.imports if t == url}
-        checks |= self._unlinked  # waiting for a module that was not known yet
-        problems = []
-        for check in sorted(checks):
-            importer, target, name, offset = check
-            names = all_exports(target, self._exports_of)
-            self._unlinked.discard(check)
-            if names is None:
-                self._unlinked.add(check)
-                continue
-            file = self.module_files.get(importer)
-            if name in names or file is None:
-                continue
-            try:
-                source = read_source(str(file))
-            except (OSError, ModuleError):
-                continue
-            exporter = self.module_files.get(target)
-            message = missing_export_message(
-                name, _shown(exporter, self.root) if exporter else target,
-                _shown(file, self.root), names)
-            problems.append((error_at(source, offset, message), source))
+        """Named imports against exports, as the build checks them (``shaker.dev.linking``):
+        a browser refuses to link such a page; the overlay and the terminal say why."""
+        problems = self.links.record(url, linking, self.module_files)
         if not problems:
             return None
         return self._report(ModuleError(problems), url, str(self.module_files.get(url, url)),
                             during_update=during_update)
-
-    def _exports_of(self, url: str) -> ExportFacts | None:
-        linking = self._linking.get(url)
-        return linking.exports if linking is not None else None
 
     # -- errors -----------------------------------------------------------------------------
 
@@ -486,34 +445,6 @@ class ModuleServer:
             {"ERROR": {"message": info.message, "frame": info.frame or "", "id": url}},
         )
         return respond(request, body, JS_MIME, status=500)
-
-
-def _linking(record: ModuleRecord, source: Source, writer: ImportWriter) -> _Linking:
-    """Exports from the served code (generated modules included), named imports from the
-    source (their offsets are the user's)."""
-    if record.exports is not None:  # CommonJS: known, and nothing imported by name
-        return _Linking((record.exports, ()))
-    try:
-        served = module_bindings(parse(Source(source.filename, record.code.encode(
-            "utf-8", "surrogatepass"))))
-        imported = module_bindings(parse(source)).imports if record.imports else ()
-    except ShakerSyntaxError:
-        return _Linking((frozenset(), ()))  # unknown: never reported
-    by_specifier = {r.specifier: r.target for r in record.imports if r.target is not None}
-    written = writer.written
-    stars = tuple(written[s] for s in served.star_reexports if s in written)
-    imports = tuple((writer.url_of(target), i.name, i.offset) for i in imported
-                    if (target := by_specifier.get(i.specifier)) is not None
-                    and target.kind in ("js", "json", "empty"))
-    return _Linking((served.exports, stars), imports)
-
-
-def _shown(path: Path | str, root: Path) -> str:
-    """A file as messages name it: relative to the root when inside it."""
-    try:
-        return Path(path).relative_to(root).as_posix()
-    except ValueError:
-        return str(path)
 
 
 def _facts(record: ModuleRecord, writer: ImportWriter) -> ModuleFacts:

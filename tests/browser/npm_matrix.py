@@ -291,10 +291,11 @@ def run_dev(context: BrowserContext, servers: Servers, project: Path, app: App) 
 
 def run_build(context: BrowserContext, servers: Servers, project: Path, app: App,
               outdir: Path) -> Run:
-    """Build the app's page, then run it under preview; a raising build is the run's error."""
+    """Build the app's page (minified, as ``shaker build`` does by default), then run it
+    under preview; a raising build is the run's error."""
     run = Run("build", loaded=False)
     try:
-        result = build(project, BuildOptions(outdir=str(outdir),
+        result = build(project, BuildOptions(outdir=str(outdir), minify=True,
                                              entries=(app.page + "index.html",)))
     except BuildError as exc:
         run.errors.append(f"build() raised BuildError: {exc.render()}")
