@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from shaker.config import BuildConfig, Config, ConfigError, HmrConfig, ServerConfig, WatchConfig
 from shaker.diagnostics import Diagnostic, Severity, render_rich, render_short
 from shaker.errors import ShakerError, ShakerSyntaxError
+from shaker.js.incremental import Parsed
 from shaker.js.scan import ImportRecord
 from shaker.js.transform import HotInfo, TransformResult, transform_source
 from shaker.options import Mode, RewriteImport, TransformOptions
@@ -37,6 +38,7 @@ __all__ = [
     "HmrConfig",
     "HotInfo",
     "ImportRecord",
+    "Parsed",
     "Plugin",
     "ServerConfig",
     "Severity",
@@ -91,6 +93,7 @@ def transform(
     base: str = "/",
     rewrite_import: RewriteImport | None = None,
     input_map: Mapping[str, object] | None = None,
+    previous: Parsed | None = None,
 ) -> TransformResult:
     """Transform one ES module.
 
@@ -98,15 +101,19 @@ def transform(
     there) and folds ``import.meta.env`` and ``define`` constants; ``"development"`` injects
     the hot context for the dev server at ``url``.  Raises :class:`ShakerSyntaxError` for
     invalid JavaScript.
+
+    ``previous`` is the ``parsed`` handle of an earlier result for an edited version of the
+    same module: the parse then reuses its tree (tree-sitter's incremental parsing).  A dev
+    server keeps the last result's handle per module.
     """
     options = TransformOptions(
         filename=filename, mode=mode, url=url, sourcemap=sourcemap, define=dict(define or {}),
         keep_hot=keep_hot, base=base, rewrite_import=rewrite_import, input_map=input_map,
     )
     data = code.encode("utf-8", "surrogatepass") if isinstance(code, str) else code
-    result = transform_source(Source(filename, data), options)
+    result = transform_source(Source(filename, data), options, previous)
     if isinstance(code, str) and not result.changed and result.code == code:
         # Hand back the caller's own string when nothing changed (cheap identity check).
         return TransformResult(code, result.map, result.diagnostics, False, result.hot,
-                               result.imports)
+                               result.imports, result.parsed)
     return result

@@ -100,6 +100,14 @@ def _is_import_meta(node: Node | None) -> bool:
     return node is not None and node.type == "meta_property" and _text(node).startswith("import")
 
 
+def _unescape_name(text: str) -> str:
+    """An identifier with its `\\uXXXX` / `\\u{X}` escapes decoded (`h\\u006ft` is hot)."""
+    import re
+
+    return re.sub(r"\\u\{([0-9a-fA-F]+)\}|\\u([0-9a-fA-F]{4})",
+                  lambda m: chr(int(m.group(1) or m.group(2), 16)), text)
+
+
 def _pattern_key(item: Node) -> str | None:
     """The property name an object-pattern entry reads (`hot`, `hot: h`, `hot = d`)."""
     if item.type == "object_assignment_pattern":
@@ -107,8 +115,10 @@ def _pattern_key(item: Node) -> str | None:
         return _pattern_key(left) if left is not None else None
     if item.type == "pair_pattern":
         key = item.child_by_field_name("key")
-        return None if key is None else _string_value(key) or _text(key)
-    return _text(item) if item.type == "shorthand_property_identifier_pattern" else None
+        return None if key is None else _string_value(key) or _unescape_name(_text(key))
+    if item.type == "shorthand_property_identifier_pattern":
+        return _unescape_name(_text(item))
+    return None
 
 
 def hot_references(source: str) -> list[tuple[int, int]]:
@@ -124,7 +134,7 @@ def hot_references(source: str) -> list[tuple[int, int]]:
         parent = node.parent
         hot = False
         if parent.type == "member_expression":
-            hot = _text(parent.child_by_field_name("property") or node) == "hot"
+            hot = _unescape_name(_text(parent.child_by_field_name("property") or node)) == "hot"
         elif parent.type == "subscript_expression":
             hot = _string_value(parent.child_by_field_name("index")) == "hot"
         elif parent.type == "variable_declarator":

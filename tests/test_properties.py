@@ -7,8 +7,11 @@
     ``node_oracle.py``), with no `import.meta.hot` left.
 
 Generated modules combine statement templates (hot blocks, guards, aliases, `var` in hot blocks,
-logging statements, functions, imports of ``./dep.js``, ASI hazards) in random order, optionally
-without semicolons, some nested in blocks or called functions.
+logging statements, functions, imports of ``./dep.js``, ASI hazards; aliases read in their
+temporal dead zone, `switch` on a folding discriminant, `delete import.meta.hot`, exported and
+destructured aliases with defaults and nested patterns, escaped names, sequences in conditions,
+writes to aliases through patterns and loop heads) in random order, optionally without
+semicolons, some nested in blocks or called functions.
 """
 
 from __future__ import annotations
@@ -77,6 +80,36 @@ HOT_TEMPLATES = (
     "import.meta.hot ? devOnly({i}) : prodOnly({i})$",
     "function helper{i}() {\n  return {i}$\n}\nimport.meta.hot?.accept(helper{i})$",
     'const mode{i} = import.meta.env.DEV ? "dev" : "prod"$\nlog(mode{i})$',
+    # an alias read in its temporal dead zone must still throw
+    "try {\n  log(typeof tdz{i})$\n} catch (e) {\n  log(e.constructor.name)$\n}\n"
+    "const tdz{i} = import.meta.hot$\nif (tdz{i}) tdz{i}.accept()$",
+    "function early{i}() {\n  return tdf{i} ? 1 : 2$\n}\ntry {\n  log(early{i}())$\n"
+    "} catch (e) {\n  log(e.constructor.name)$\n}\nconst { hot: tdf{i} } = import.meta$\n"
+    "log(early{i}())$",
+    # switch on a discriminant that folds
+    "switch (!!import.meta.hot) {\n  case true:\n    devOnly({i})$\n    break$\n  default:\n"
+    "    log({i})$\n  case false:\n    prodOnly({i})$\n}",
+    'switch (typeof import.meta.hot) {\n  default:\n    log({i})$\n  case "object":\n'
+    '    devOnly({i})$\n  case "undefined":\n    prodOnly({i})$\n    break$\n  case "x":\n'
+    '    var sw{i} = {i}$\n}\nlog(sw{i})$',
+    "log(delete import.meta.hot)$",
+    # destructuring with defaults, nested patterns, parameters
+    "const { hot: d{i} = {i} } = import.meta$\nlog(d{i})$",
+    "let { url: u{i}, hot: { data: dd{i} } = { data: {i} } } = import.meta$\n"
+    "log(typeof u{i}, dd{i})$",
+    "function p{i}({ hot: ph{i} = {i} } = import.meta) {\n  return ph{i}$\n}\n"
+    "log(p{i}(), p{i}({ hot: 0 }))$",
+    # escaped names
+    "const { h\\u006ft: e{i} } = import.meta$\nif (e{i}) devOnly({i})$",
+    'if (import.meta["h\\x6ft"] || import.meta.h\\u{6f}t) devOnly({i})$',
+    # sequences in conditions
+    "let s{i} = 0$\nif ((s{i}++, import.meta.hot)) devOnly({i})$\nlog(s{i})$",
+    "let q{i} = 0$\nif (import.meta.hot?.data ?? (q{i}++, false)) devOnly({i})$\nlog(q{i})$",
+    # writes to an alias through patterns and loop heads
+    "let w{i} = import.meta.hot$\nif (w{i}) devOnly({i})$\n;[w{i}] = [{i}]$\nlog(w{i})$",
+    "let { hot: wh{i} } = import.meta$\n;({ wh{i} = {i} } = {})$\nlog(wh{i})$",
+    "let wf{i} = import.meta.hot$\nfor (wf{i} of [{i}]) {}\nlog(wf{i})$",
+    "let { hot: wa{i} } = import.meta$\nwa{i} = {i}$\nlog(wa{i})$",
 )
 PLAIN_TEMPLATES = (
     'log("s{i}")$',
@@ -95,6 +128,8 @@ TOP_LEVEL_TEMPLATES = (
     "export const x{i} = import.meta.hot?.data ?? {i}$",
     'import dflt{i}, { named{i} } from "./dep{i}.js"$\n'
     "if (import.meta.hot) named{i}()$\ndflt{i}()$",
+    "export const { hot: xh{i} } = import.meta$\nif (xh{i}) devOnly({i})$",
+    "const xa{i} = import.meta.hot$\nxa{i}?.accept()$\nexport { xa{i} as xb{i} };",
 )
 WRAPPERS = ("{\n<body>\n}", "function w{i}() {\n<body>\n}\nw{i}()$")
 
@@ -169,9 +204,19 @@ GENERATED = settings(max_examples=150, deadline=None, suppress_health_check=[Hea
 @GENERATED
 @given(modules())
 def test_generated_output_is_a_fixed_point_and_parses(source: str) -> None:
-    """(a) and (b) on generated modules; no `import.meta.hot` is left either."""
+    """(a) and (b) on generated modules; no `import.meta.hot` is left either.
+
+    Without semicolons a template can follow an optional chain (`a?.b()` then a line
+    starting with a template): tree-sitter parses that, V8 and shaker reject it.
+    """
     assert syntax_errors(source) == [], source
-    once = transform(source).code
+    import shaker
+
+    try:
+        once = transform(source).code
+    except shaker.ShakerSyntaxError as error:
+        assert "tagged template on optional chain" in str(error), source
+        return
     assert transform(once).code == once
     assert syntax_errors(once) == []
     assert hot_references(once) == []
@@ -203,9 +248,15 @@ def test_modules_without_import_meta_are_unchanged(source: str, mode: str) -> No
 
 
 def _check_batch(sources: list[str], check: Callable[[str, Any], None]) -> None:
+    import shaker
+
     pairs = []
     for source in sources:
-        result = transform(source)
+        try:
+            result = transform(source)
+        except shaker.ShakerSyntaxError as error:  # see the fixed-point test
+            assert "tagged template on optional chain" in str(error), source
+            continue
         check(source, result)
         pairs.append(Pair(source, result.code))
     for pair, outcome in zip(pairs, run_pairs(pairs), strict=True):

@@ -39,6 +39,16 @@ VALID = {
     "class members": "class A { x = () => this; static #y; get #z() { return 1 } }\n",
     "raw NUL in a template": "const t = `a\0b`;\n",
     "raw NUL in a comment": "// a\0b\n",
+    "array holes": "const a = [1,, 2, , 3];\nconst [x,, y] = a;\n",
+    "trailing commas": "f(a,);\nconst o = {a,};\nfunction g(a, b,) {}\n",
+    "decrement then greater": "let x = 2;\nif (x-->0) x--;\n",
+    "less-than not": "const b = a < !--c;\n",
+    "HTML comment text in strings and regexes": 'const s = "<!-- -->", r = /<!--/;\n// -->\n',
+    "parenthesized chain as a tag": "(a?.b)`x`;\n(a?.b).c = 1;\nnew (a?.b)();\n",
+    "ternary with a decimal": "const t = a ?.5 : 1;\n",
+    "call as an update target": "if (0) f()++;\n",
+    "optional chains as defaults and keys": "function f(p = a?.b) {}\n[x = a?.b] = c;\n"
+                                            "({ k: y = a?.b, [a?.c]: z } = c);\n",
     # Module export names are any word (tree-sitter-javascript 0.25.0 rejected keywords).
     "keyword export alias (svelte)": "function if_block() {}\nexport { if_block as if };\n",
     "null export alias (zod)": "const _null = 1;\nexport { _null as null };\n",
@@ -57,6 +67,21 @@ INVALID = {
     "unterminated string": ('const s = "abc\n', 1),
     "unclosed block": ("if (a) {\n  b()\n", 3),
     "raw NUL in code": ("let a = \0 1;\n", 1),
+    "double comma in an object": ("const o = {a: 1,, b};\n", 1),
+    "leading comma in arguments": ("f(\n  ,a);\n", 2),
+    "double comma in parameters": ("function g(a,,b) {}\n", 1),
+    "double comma in named imports": ('import {a,,b} from "./x.js";\n', 1),
+    "comment between two commas": ("const o = {\n  a, /* gap */ , b};\n", 2),
+    "tagged template on an optional chain": ("x;\na?.b.c`t`;\n", 2),
+    "template on the next line of a chain": ("a?.b\n`t`;\n", 2),
+    "new on an optional chain": ("new a?.b();\n", 1),
+    "assignment to an optional chain": ("a;\n(a?.b) = 1;\n", 2),
+    "update of an optional chain": ("a?.b++;\n", 1),
+    "destructuring into an optional chain": ("({ x: a?.b } = c);\n", 1),
+    "HTML open comment": ("x = 1;\nx <!--y\n", 2),
+    "HTML close comment at a line start": ("x = 1;\n  --> y\n", 2),
+    "increment of a literal": ("1++;\n", 1),
+    "import.meta as a parameter": ("function f(\n  import.meta.hot) {}\n", 2),
     # ... but a local name still has to be a binding or a reference.
     "keyword as an import binding": ('import { if } from "./m.js";\n', 1),
     "null as an import binding": ('import { null } from "./m.js";\n', 1),
@@ -116,3 +141,14 @@ def test_messages_point_where_the_parser_gave_up(code: str, expected: str) -> No
     with pytest.raises(shaker.ShakerSyntaxError) as info:
         shaker.transform(code + "import.meta.hot?.accept()\n", filename="m.js")
     assert str(info.value) == f"m.js:{expected}"
+
+
+def test_scripts_may_hold_html_comments() -> None:
+    """CommonJS is a script: V8 reads `<!--` and a line-start `-->` as comments there."""
+    from shaker.js.parse import parse
+    from shaker.source import Source
+
+    source = Source("x.cjs", b"x = 1;\n<!-- old browsers\n--> y\nmodule.exports = x;\n")
+    assert not parse(source, module=False).root_node.has_error
+    with pytest.raises(shaker.ShakerSyntaxError):
+        parse(source)

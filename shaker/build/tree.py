@@ -161,7 +161,8 @@ def _process_chunk(src_root: str, out_root: str, paths: list[str], options: Tran
                 continue
             outcome = FileOutcome(rel)
             try:
-                result = transform_source(Source(path, data), replace(options, filename=path))
+                result = transform_source(Source(path, data), replace(options, filename=path),
+                                          referenced=not options.sourcemap)
             except ShakerSyntaxError as exc:
                 outcome.error = exc
                 outcomes.append(outcome)

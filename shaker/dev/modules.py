@@ -179,6 +179,8 @@ class ModuleServer:
         self._keys_by_file: dict[str, set[tuple[str, str, str]]] = {}
         self._executor: ThreadPoolExecutor | None = None
         self.links = Links(root)
+        self._parsed: dict[str, Any] = {}
+        """Project file → its last parse (used and updated in the worker thread only)."""
 
     # -- URLs -------------------------------------------------------------------------------
 
@@ -327,8 +329,11 @@ class ModuleServer:
             code = style_module(url, sheet.code, client)
             record = pipeline.javascript(Source(source.filename, code.encode(
                 "utf-8", "surrogatepass")), id, writer, url=url)
-        else:
-            record = pipeline.javascript(source, id, writer, url=url)
+        else:  # the last parse of a project file makes the next one incremental
+            previous = self._parsed.get(id)
+            record = pipeline.javascript(source, id, writer, url=url, previous=previous)
+            if record.parsed is not None and "/node_modules/" not in id:
+                self._parsed[id] = record.parsed
         for diagnostic in record.diagnostics:
             logger.warning("%s:%s:%s: %s", diagnostic.filename, diagnostic.line,
                            diagnostic.column, diagnostic.message)

@@ -73,7 +73,7 @@ class CjsExports:
 def detect_cjs_exports(source: Source, tree: Tree | None = None) -> CjsExports:
     """The names Node gives ``import { … } from`` this CommonJS module (see the module doc);
     ``tree``: the source's parse tree when the caller has one already."""
-    return _Lexer(source.code, tree if tree is not None else parse(source)).run()
+    return _Lexer(source.code, tree if tree is not None else parse(source, module=False)).run()
 
 
 # Token kinds.

@@ -52,6 +52,9 @@ _TIGHT_PARENTS = frozenset({"member_expression", "subscript_expression", "call_e
                             "new_expression", "update_expression"})
 
 
+# Expressions folded even without a special inside: `x ?? (n++, false)` tests falsy.
+_SEEN_THROUGH = frozenset({"parenthesized_expression", "sequence_expression"})
+
 # Statements whose parentheses are their own syntax, not a parenthesized expression.
 _PAREN_STATEMENTS = frozenset({"if_statement", "while_statement", "do_statement",
                                "switch_statement", "with_statement"})
@@ -143,7 +146,8 @@ def is_optional_link(link: Node) -> bool:
 def special_text(node: Node, special: Special) -> str:
     """The expression that replaces a define or ``import.meta.env`` key at ``node``: in
     parentheses where the context binds tighter, as ``key: value`` in a shorthand property."""
-    text = special.text if special.kind == "text" else render_value(special.value)
+    text = special.text if special.kind == "text" or special.text else render_value(
+        special.value)
     parent = node.parent
     if node.type == "shorthand_property_identifier" or (
             parent is not None and parent.type == "shorthand_property_identifier"):
@@ -192,7 +196,7 @@ class Folder:
         special = self.specials.get(node.id)
         if special is not None:
             return self._special(node, special, ctx)
-        if not self.contains(node):
+        if not self.contains(node) and node.type not in _SEEN_THROUGH:
             return self._opaque(node, ctx)
         handler: Callable[[Node, Ctx], Folded] | None = getattr(self, "_" + node.type, None)
         if handler is not None:
@@ -206,7 +210,9 @@ class Folder:
 
     # -- leaves --------------------------------------------------------------------------
     def _special(self, node: Node, special: Special, ctx: Ctx) -> Folded:
-        if special.kind == "text":
+        if special.read is not None:
+            return _read(node, special.read, ctx)
+        if special.kind == "text" or special.text:
             if ctx is Ctx.EFFECT:
                 return Folded(None, True, UNKNOWN, True)
             return Folded([special_text(node, special)], True, UNKNOWN, True)
@@ -284,6 +290,13 @@ class Folder:
                               False, UNDEFINED, e.pieces is None)
             return Folded(self._rebuild(node, ctx, {arg.id: e.pieces}).pieces, False,
                           UNDEFINED, False)
+        if op == "delete":
+            target = self.specials.get(unwrap_parens(arg).id)
+            if target is not None and target.kind == "hot" and target.read is None and (
+                    not target.text):
+                # `import.meta.hot` does not exist in production: deleting it does nothing
+                return Folded(None if ctx is Ctx.EFFECT else ["true"], True, True, True)
+            return self._rebuild(node, ctx)
         if op == "typeof":
             f = self.fold(arg, Ctx.VALUE)
             if f.value is UNKNOWN:
@@ -401,8 +414,10 @@ class Folder:
         items = named(node)
         kept: list[list[Piece]] = []
         last: Folded | None = None
+        all_pure = True
         for i, item in enumerate(items):
             f = self.fold(item, ctx if i == len(items) - 1 else Ctx.EFFECT)
+            all_pure = all_pure and f.pure
             if i == len(items) - 1:
                 last = f
                 if f.pieces is None and ctx is not Ctx.EFFECT:
@@ -412,6 +427,11 @@ class Folder:
             elif f.pieces is not None:
                 kept.append(f.pieces)
         assert last is not None
+        if len(kept) == len(items) and all(
+                part == [(item.start_byte, item.end_byte)]
+                for part, item in zip(kept, items, strict=True)):
+            return Folded([(node.start_byte, node.end_byte)], last.truth,
+                          last.value if all_pure else UNKNOWN, all_pure)
         if not kept:
             return Folded(None, last.truth, last.value, True)
         pieces: list[Piece] = []
@@ -419,7 +439,7 @@ class Folder:
             if i:
                 pieces.append(", ")
             pieces.extend(part)
-        pure = len(kept) == 1 and last.pure
+        pure = all_pure and len(kept) == 1
         return Folded(pieces, last.truth, last.value if pure else UNKNOWN, pure)
 
     # -- member and call chains ----------------------------------------------------------
@@ -431,6 +451,8 @@ class Folder:
             special.value is UNDEFINED or special.value is None
         ):
             if is_optional_link(link):  # `undefined?.…` short-circuits the whole chain
+                if special.read is not None:
+                    return _read(node, special.read, ctx)
                 if ctx is Ctx.EFFECT:
                     return Folded(None, False, UNDEFINED, True)
                 return Folded([_wrap("void 0", node)], False, UNDEFINED, True)
@@ -442,6 +464,14 @@ class Folder:
     _member_expression = _chain
     _subscript_expression = _chain
     _call_expression = _chain
+
+
+def _read(node: Node, read: Node, ctx: Ctx) -> Folded:
+    """``node`` is undefined, but evaluating it reads ``read`` first, which may throw."""
+    ident: Piece = (read.start_byte, read.end_byte)
+    if ctx is Ctx.EFFECT or read == node:
+        return Folded([ident], False, UNDEFINED, False)
+    return Folded(["(", ident, ", void 0)"], False, UNDEFINED, False)
 
 
 def _render_known(f: Folded, node: Node) -> str:

@@ -41,6 +41,7 @@ from tree_sitter import Language, Node, Parser, Tree
 from shaker.diagnostics import Diagnostic, Severity
 from shaker.errors import ShakerSyntaxError
 from shaker.js import _grammar
+from shaker.js.incremental import Parsed, changed_windows, edited_tree
 from shaker.js.names import RESERVED_WORDS, STRICT_BINDING_NAMES
 from shaker.source import Source
 
@@ -64,16 +65,39 @@ def _parser() -> Parser:
     return Parser(language())
 
 
-def parse(source: Source) -> Tree:
-    """Parse ``source`` or raise :class:`ShakerSyntaxError` at the first real error."""
+def parse(source: Source, *, module: bool = True) -> Tree:
+    """Parse ``source`` or raise :class:`ShakerSyntaxError` at the first real error.
+
+    ``module=False`` parses a script (CommonJS), where HTML-like comments are allowed.
+    """
+    return parse_module(source, module=module).tree
+
+
+def parse_module(source: Source, *, module: bool = True, previous: Parsed | None = None
+                 ) -> Parsed:
+    """:func:`parse`, returning a :class:`Parsed` handle; with ``previous`` (the handle of
+    an earlier version of the same file) tree-sitter re-parses only what changed."""
     code = source.code
     has_nul = b"\0" in code
     text = code.replace(b"\0", b" ") if has_nul else code
-    tree = _parser().parse(text)
+    windows = None
+    reusable = True
+    if previous is not None and previous.text == text:
+        return previous  # the same bytes: the same tree, already checked
+    edited = edited_tree(previous, text) if previous is not None else None
+    if edited is not None:
+        old, edit = edited
+        tree = _parser().parse(text, old)
+        windows = changed_windows(old, tree, edit)
+    else:
+        tree = _parser().parse(text)
     root = tree.root_node
     if root.has_error and b"export" in code:
         masked = _mask_reexport_attributes(text, root)
         if masked is not None:
+            text = masked
+            windows = None
+            reusable = False
             tree = _parser().parse(masked)
             root = tree.root_node
     if root.has_error and (b"</" in code or b"/>" in code):
@@ -81,12 +105,17 @@ def parse(source: Source) -> Tree:
         if fixed is not None:
             tree = fixed
             root = tree.root_node
+            windows = None
+            reusable = False
     if root.has_error:
         _raise_first_error(source, root)
     if has_nul:
         _check_nuls(source, root)
     _check_module_names(source, root)
-    return tree
+    from shaker.js.validity import check
+
+    check(source, root, module=module, windows=windows)
+    return Parsed(text, tree, reusable)
 
 
 def _check_module_names(source: Source, root: Node) -> None:

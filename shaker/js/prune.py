@@ -17,7 +17,7 @@ from shaker.js.plan import RangeSet
 from shaker.js.purity import is_pure, is_pure_class
 from shaker.js.queries import captures
 from shaker.js.scan import AliasDecl
-from shaker.js.scope import Binding, import_bindings, named
+from shaker.js.scope import Binding, import_bindings, name_of, named
 from shaker.js.statements import LOOPS, in_statement_list
 
 if TYPE_CHECKING:
@@ -32,7 +32,9 @@ class PruneMixin:
     """The unused-declaration pass of :class:`shaker.js.strip.Stripper`."""
 
     tree: Tree
+    code: bytes
     plan: Plan
+    _dropped: set[int]
     scopes: Scopes
     facts: ScanResult
 
@@ -90,14 +92,68 @@ class PruneMixin:
                    for r in self.scopes.references(alias.binding))
 
     def _remove_alias(self, alias: AliasDecl) -> None:
-        if alias.element is not None:
-            pattern = alias.element.parent
-            assert pattern is not None  # the `hot` element of an object pattern
-            others = [e for e in named(pattern) if e != alias.element]
-            if others:
-                self._remove_list_item(alias.element, named(pattern))
-                return
+        if alias.element is not None:  # the declarator is rewritten at the end
+            self._dropped.add(alias.element.id)
+            return
         self._remove_declarator(alias.declarator)
+
+    def _finish_destructures(self) -> None:
+        """Rewrite each ``{ …, hot…, … } = import.meta`` declarator without ``hot``.
+
+        An alias whose reads all folded goes; any other ``hot`` entry becomes a declarator of
+        its own, ``target = default`` (``= void 0`` without one), in the entries' order:
+        ``const { a, hot: h = 5, b } = import.meta`` →
+        ``const { a } = import.meta, h = 5, { b } = import.meta`` (with a rest element, the
+        other entries stay together, first).
+        """
+        code = self.code
+        for d in self.facts.destructures:
+            declarator = d.declarator
+            if self.plan.covers(declarator.start_byte, declarator.end_byte):
+                continue
+            hot = {e.element.id: e for e in d.elements}
+            kept = [e for e in d.elements if e.element.id not in self._dropped]
+            items = named(d.pattern)
+            others = [item for item in items if item.id not in hot]
+            if not kept:
+                if not others:
+                    if self._remove_declarator(declarator):
+                        continue
+                    kept = list(d.elements)
+                else:
+                    for e in d.elements:
+                        self._remove_list_item(e.element, items)
+                    continue
+            value = declarator.child_by_field_name("value")
+            assert value is not None  # `= import.meta`
+            source = code[value.start_byte:value.end_byte].decode("utf-8", "surrogatepass")
+
+            def text(node: Node) -> str:
+                return code[node.start_byte:node.end_byte].decode("utf-8", "surrogatepass")
+
+            parts: list[str] = []
+            group: list[str] = []
+            assigns: list[str] = []
+            for item in items:
+                entry = hot.get(item.id)
+                if entry is None:
+                    group.append(text(item))
+                    continue
+                if entry not in kept:
+                    continue
+                default = text(entry.default) if entry.default is not None else "void 0"
+                assign = f"{text(entry.target)} = {default}"
+                if d.merge:
+                    assigns.append(assign)
+                    continue
+                if group:
+                    parts.append("{ " + ", ".join(group) + " } = " + source)
+                    group = []
+                parts.append(assign)
+            if group:
+                parts.append("{ " + ", ".join(group) + " } = " + source)
+            self.plan.replace(declarator.start_byte, declarator.end_byte,
+                              ", ".join(parts + assigns))
 
     def _remove_declaration(self, binding: Binding) -> bool:
         decl = binding.declaration
@@ -192,6 +248,6 @@ class PruneMixin:
             self.plan.remove(parts[idx - 1].end_byte, owner.end_byte)
 
     def _binding_dead(self, ident: Node, removed: RangeSet) -> bool:
-        binding = Binding(self.tree.root_node, (ident.text or b"").decode(), ident)
+        binding = Binding(self.tree.root_node, name_of(ident), ident)
         refs = self.scopes.references(binding)
         return bool(refs) and all(removed.covers(r.start_byte, r.end_byte) for r in refs)

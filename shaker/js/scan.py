@@ -22,8 +22,16 @@ from typing import Literal
 from tree_sitter import Node, Tree
 
 from shaker.diagnostics import Diagnostic, Severity
+from shaker.js.order import Order
 from shaker.js.queries import captures
-from shaker.js.scope import Binding, Scopes, named, pattern_names
+from shaker.js.scope import (
+    Binding,
+    Scopes,
+    name_of,
+    named,
+    pattern_names,
+    pattern_target_root,
+)
 from shaker.js.values import UNDEFINED, parse_constant, render_value
 from shaker.source import Source
 
@@ -36,6 +44,9 @@ class Special:
     kind: Literal["hot", "const", "text"]
     value: object = UNDEFINED  # for "hot" and "const"
     text: str = ""  # for "text": an expression to substitute (object literal, define value)
+    # A "hot" alias read that may run before its `let`/`const` declaration (TDZ): its value
+    # is undefined, but evaluating it must still read this identifier, which may throw.
+    read: Node | None = None
 
 
 @dataclass(frozen=True)
@@ -45,6 +56,28 @@ class AliasDecl:
     binding: Binding
     declarator: Node
     element: Node | None = None  # the `hot` element of `const { hot } = import.meta`
+
+
+@dataclass(frozen=True)
+class HotElement:
+    """One ``hot`` entry of ``{ …, hot: target = default, … } = import.meta``."""
+
+    element: Node
+    target: Node  # what receives the value: a name or a nested pattern
+    default: Node | None
+    alias: AliasDecl | None  # a plain name never written: its reads fold
+
+
+@dataclass(frozen=True)
+class Destructure:
+    """A declarator that destructures ``hot`` from ``import.meta``; production rewrites it
+    into declarators without ``hot`` (``const { hot: h = 5 } = import.meta`` → ``const h = 5``).
+    """
+
+    declarator: Node
+    pattern: Node
+    elements: tuple[HotElement, ...]
+    merge: bool = False  # a rest element: keep the other entries together, before `hot`'s
 
 
 @dataclass(frozen=True)
@@ -65,6 +98,7 @@ class ScanResult:
     specials: dict[int, Special] = field(default_factory=dict)
     hot_refs: list[Node] = field(default_factory=list)
     alias_decls: list[AliasDecl] = field(default_factory=list)
+    destructures: list[Destructure] = field(default_factory=list)
     kept_alias_refs: list[Node] = field(default_factory=list)
     hot_written: Node | None = None
     uses_env: bool = False
@@ -78,26 +112,6 @@ class ScanResult:
         return bool(self.hot_refs) or self.hot_written is not None
 
 
-def identifier_name(text: str) -> str:
-    """An identifier's name with ``\\uXXXX``/``\\u{X}`` escapes decoded: ``\\u0068ot`` is hot."""
-    if "\\" not in text:
-        return text
-    out = []
-    i = 0
-    while i < len(text):
-        if text.startswith("\\u{", i):
-            end = text.index("}", i)
-            out.append(chr(int(text[i + 3:end], 16)))
-            i = end + 1
-        elif text.startswith("\\u", i):
-            out.append(chr(int(text[i + 2:i + 6], 16)))
-            i += 6
-        else:
-            out.append(text[i])
-            i += 1
-    return "".join(out)
-
-
 def unparen(node: Node) -> Node:
     """The outermost parenthesized expression around ``node`` (or ``node`` itself)."""
     while node.parent is not None and node.parent.type == "parenthesized_expression":
@@ -108,20 +122,74 @@ def unparen(node: Node) -> Node:
 def string_value(node: Node) -> str | None:
     """The value of a string literal or substitution-free template, else None."""
     if node.type == "string":
-        raw = (node.text or b"").decode("utf-8", "replace")
-        if "\\" not in raw:
-            return raw[1:-1]
-        try:  # JSON covers the common escapes; anything exotic is treated as unknown
-            value: str = json.loads('"' + raw[1:-1].replace('"', '\\"').replace("\\'", "'") + '"')
-            return value
-        except ValueError:
-            return None
+        raw = (node.text or b"").decode("utf-8", "surrogatepass")
+        return unescape(raw[1:-1]) if "\\" in raw else raw[1:-1]
     if node.type == "template_string":
         if any(c.type == "template_substitution" for c in node.children):
             return None
-        raw = (node.text or b"").decode("utf-8", "replace")
-        return raw[1:-1] if "\\" not in raw else None
+        raw = (node.text or b"").decode("utf-8", "surrogatepass")
+        if "\r" in raw:
+            return None  # a template's CR and CRLF read as LF: not worth modelling
+        return unescape(raw[1:-1]) if "\\" in raw else raw[1:-1]
     return None
+
+
+_SIMPLE_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", "b": "\b", "f": "\f", "v": "\v"}
+
+
+def unescape(body: str) -> str | None:
+    """The value of a string literal's body (escapes decoded), or None if it uses an escape
+    a module cannot hold (legacy octal)."""
+    out: list[str] = []
+    i = 0
+    n = len(body)
+    while i < n:
+        c = body[i]
+        if c != "\\":
+            out.append(c)
+            i += 1
+            continue
+        if i + 1 >= n:
+            return None
+        e = body[i + 1]
+        i += 2
+        if e in _SIMPLE_ESCAPES:
+            out.append(_SIMPLE_ESCAPES[e])
+        elif e == "x":
+            try:
+                out.append(chr(int(body[i:i + 2], 16)))
+            except ValueError:
+                return None
+            i += 2
+        elif e == "u":
+            if body.startswith("{", i):
+                end = body.find("}", i)
+                if end < 0:
+                    return None
+                digits, i = body[i + 1:end], end + 1
+            else:
+                digits, i = body[i:i + 4], i + 4
+            try:
+                code = int(digits, 16)
+            except ValueError:
+                return None
+            if 0xDC00 <= code <= 0xDFFF and out and "\ud800" <= out[-1] <= "\udbff":
+                high = ord(out.pop())  # the second half of a surrogate pair
+                code = 0x10000 + ((high - 0xD800) << 10) + (code - 0xDC00)
+            out.append(chr(code))
+        elif e == "0" and not (i < n and body[i].isdigit()):
+            out.append("\0")
+        elif e.isdigit():
+            return None
+        elif e == "\r":
+            i += 1 if body.startswith("\n", i) else 0  # line continuation
+        elif e in "\n\u2028\u2029":
+            pass
+        else:
+            out.append(e)
+    if any("\ud800" <= c <= "\udfff" for c in out):
+        return None  # a lone surrogate: no Python str compares like it
+    return "".join(out)
 
 
 class Scanner:
@@ -138,6 +206,7 @@ class Scanner:
         self.development = development
         self.result = ScanResult()
         self._seen_hot: set[int] = set()
+        self.order = Order(scopes)
 
     # -- import.meta -------------------------------------------------------------------
     def run(self) -> ScanResult:
@@ -157,6 +226,7 @@ class Scanner:
         parent = outer.parent
         if parent is None:
             return
+        _check_not_declared(self.source, base)
         pt = parent.type
         if pt in ("member_expression", "subscript_expression") and (
             parent.child_by_field_name("object") == outer
@@ -174,16 +244,57 @@ class Scanner:
                 binding = self._constant_binding(parent, name)
                 if binding is not None:
                     self.result.alias_decls.append(AliasDecl(binding, parent))
-                    queue.extend(self.scopes.references(binding))
+                    for ref in self.scopes.references(binding):
+                        if self._runs_after(ref, binding, parent):
+                            queue.append(ref)
+                        else:
+                            self._guarded_meta(ref)
             elif name.type == "object_pattern":
                 self._destructure(parent, name)
+        elif pt in ("assignment_pattern", "object_assignment_pattern", "assignment_expression"
+                    ) and parent.child_by_field_name("right") == outer:
+            left = parent.child_by_field_name("left")
+            if left is None or left.type != "object_pattern" or not any(
+                    self._hot_entry(e) is not None for e in named(left)):
+                return
+            holder = unparen(parent).parent
+            if pt == "assignment_expression" and (holder is None
+                                                  or holder.type != "expression_statement"):
+                self._unsupported(parent, "destructuring `hot` from import.meta in an "
+                                  "expression whose value is used")
+                return
+            # A default value or a statement: destructure a copy without `hot` instead.
+            self.result.hot_refs.append(base)
+            self.result.specials[base.id] = Special(
+                base, "hot", text="{ __proto__: null, ...import.meta, hot: void 0 }")
+
+    def _runs_after(self, ref: Node, binding: Binding, declarator: Node) -> bool:
+        """Whether ``ref`` certainly reads the binding after ``declarator`` ran (no TDZ)."""
+        decl = declarator.parent
+        if decl is None or decl.type != "lexical_declaration":
+            return True  # `var`: undefined before its declaration runs, as after
+        return self.order.after(ref, binding, declarator)
+
+    def _guarded_meta(self, ref: Node) -> None:
+        """``ref`` names ``import.meta`` but may run in its alias's TDZ: ``ref.hot`` keeps
+        the read of ``ref`` and is undefined otherwise."""
+        outer = unparen(ref)
+        parent = outer.parent
+        if parent is not None and parent.type in ("member_expression", "subscript_expression") \
+                and parent.child_by_field_name("object") == outer \
+                and self._member_key(parent) == "hot":
+            grand = unparen(parent).parent
+            if grand is not None and _is_write_target(grand, unparen(parent)):
+                return
+            self.result.hot_refs.append(parent)
+            self.result.specials[parent.id] = Special(parent, "hot", read=ref)
 
     def _member_key(self, node: Node) -> str | None:
         if node.type == "member_expression":
             prop = node.child_by_field_name("property")
             if prop is None or prop.type != "property_identifier":
                 return None
-            return identifier_name((prop.text or b"").decode())
+            return name_of(prop)
         index = node.child_by_field_name("index")
         return string_value(index) if index is not None else None
 
@@ -197,49 +308,71 @@ class Scanner:
             kind = decl.child_by_field_name("kind")
             if kind is not None and kind.type == "const":
                 return binding
-        return None if self.scopes.is_reassigned(binding) else binding
+        if self.scopes.is_reassigned(binding) or self.scopes.redeclared(binding):
+            return None
+        return binding
+
+    def _hot_entry(self, element: Node) -> tuple[Node, Node | None] | None:
+        """``(target, default)`` if ``element`` of an object pattern reads key ``hot``."""
+        t = element.type
+        if t == "shorthand_property_identifier_pattern":
+            return (element, None) if name_of(element) == "hot" else None
+        if t == "object_assignment_pattern":
+            left = element.child_by_field_name("left")
+            right = element.child_by_field_name("right")
+            if left is not None and left.type == "shorthand_property_identifier_pattern" and (
+                    name_of(left) == "hot"):
+                return left, right
+            return None
+        if t != "pair_pattern":
+            return None
+        key = element.child_by_field_name("key")
+        value = element.child_by_field_name("value")
+        if key is None or value is None or property_key(key) != "hot":
+            return None
+        if value.type == "assignment_pattern":
+            left = value.child_by_field_name("left")
+            if left is None:
+                return None
+            return left, value.child_by_field_name("right")
+        return value, None
 
     def _destructure(self, declarator: Node, pattern: Node) -> None:
+        elements: list[HotElement] = []
         for element in named(pattern):
-            if element.type == "shorthand_property_identifier_pattern" and element.text == b"hot":
-                local = element
-            elif element.type == "pair_pattern":
-                key = element.child_by_field_name("key")
-                value = element.child_by_field_name("value")
-                key_text = None
-                if key is not None:
-                    key_text = (key.text or b"").decode() if key.type == "property_identifier" \
-                        else string_value(key)
-                if key_text != "hot" or value is None:
-                    continue
-                if value.type != "identifier":
-                    self._unsupported(element, "destructuring `hot` into a pattern")
-                    continue
-                local = value
-            elif element.type == "object_assignment_pattern":
-                left = element.child_by_field_name("left")
-                if left is not None and left.text == b"hot":
-                    self._unsupported(element, "a default value for `hot` from import.meta")
+            entry = self._hot_entry(element)
+            if entry is None:
                 continue
-            else:
-                continue
-            binding = self.scopes.resolve(local) if local.type == "identifier" else \
-                self._pattern_binding(local)
-            if binding is None:
-                continue
-            if self.scopes.is_reassigned(binding):
-                self._unsupported(element, "`hot` destructured from import.meta is reassigned")
-                continue
-            self.result.alias_decls.append(AliasDecl(binding, declarator, element))
-            self._alias_refs(binding)
-
-    def _pattern_binding(self, ident: Node) -> Binding | None:
-        name = (ident.text or b"").decode()
-        for scope in self.scopes.scope_chain(ident):
-            decl = self.scopes.lookup(scope, name)
-            if decl is not None:
-                return Binding(scope, name, decl)
-        return None
+            target, default = entry
+            alias = None
+            if default is None and target.type in ("identifier",
+                                                   "shorthand_property_identifier_pattern"):
+                binding = self._constant_binding(declarator, target)
+                if binding is not None:
+                    alias = AliasDecl(binding, declarator, element)
+                    self.result.alias_decls.append(alias)
+                    self._alias_refs(binding, declarator)
+            elif self.development:
+                # The module reads import.meta.hot; in development it is always defined, so
+                # a default never applies and a plain name still names the hot context.
+                self.result.hot_refs.append(target)
+                if target.type in ("identifier", "shorthand_property_identifier_pattern"):
+                    binding = self._constant_binding(declarator, target)
+                    if binding is not None:
+                        self._alias_refs(binding, declarator)
+            elements.append(HotElement(element, target, default, alias))
+        if not elements:
+            return
+        rest = any(e.type == "rest_pattern" for e in named(pattern))
+        if rest and any(e.default is not None and not _is_literal(e.default) for e in elements):
+            # `{ hot: h = f(), ...rest }`: splitting the pattern would change what `rest`
+            # collects, and moving `f()` after the other entries could change behaviour.
+            self._unsupported(elements[0].element, "a computed default for `hot` beside a "
+                              "rest element")
+            self.result.alias_decls = [a for a in self.result.alias_decls
+                                       if a.declarator != declarator]
+            return
+        self.result.destructures.append(Destructure(declarator, pattern, tuple(elements), rest))
 
     # -- import.meta.hot ---------------------------------------------------------------
     def _hot(self, node: Node) -> None:
@@ -249,7 +382,7 @@ class Scanner:
         self._seen_hot.add(node.id)
         outer = unparen(node)
         parent = outer.parent
-        if parent is not None and _is_write_target(parent, outer):
+        if parent is not None and _is_write_target(parent, outer, delete=False):
             if self.result.hot_written is None:
                 self.result.hot_written = node
             return
@@ -263,15 +396,19 @@ class Scanner:
                 binding = self._constant_binding(parent, name)
                 if binding is not None:
                     self.result.alias_decls.append(AliasDecl(binding, parent))
-                    self._alias_refs(binding)
+                    self._alias_refs(binding, parent)
 
-    def _alias_refs(self, binding: Binding) -> None:
+    def _alias_refs(self, binding: Binding, declarator: Node) -> None:
         for ref in self.scopes.references(binding):
             parent = ref.parent
             if parent is not None and parent.type == "export_specifier":
                 self.result.kept_alias_refs.append(ref)
-            else:
+            elif self._runs_after(ref, binding, declarator):
                 self._hot(ref)
+            elif ref.id not in self._seen_hot:
+                self._seen_hot.add(ref.id)
+                self.result.hot_refs.append(ref)
+                self.result.specials[ref.id] = Special(ref, "hot", read=ref)
 
     # -- import.meta.env and define ----------------------------------------------------
     def _env(self, env: Node) -> None:
@@ -315,7 +452,7 @@ class Scanner:
                     ):
                         break
                     prop = parent.child_by_field_name("property")
-                    if prop is None or (prop.text or b"").decode() != part:
+                    if prop is None or name_of(prop) != part:
                         break
                     node = parent
                 else:
@@ -341,7 +478,7 @@ class Scanner:
         ):
             return
         prop = member.child_by_field_name("property")
-        method = (prop.text or b"").decode() if prop is not None else ""
+        method = name_of(prop) if prop is not None else ""
         if method == "decline":
             self.result.declines = True
             return
@@ -380,7 +517,60 @@ class Scanner:
             severity=Severity.WARNING, id="hot-unsupported"))
 
 
-def _is_write_target(parent: Node, child: Node) -> bool:
+def _check_not_declared(source: Source, base: Node) -> None:
+    """``function f(import.meta.hot)``, ``const [import.meta.x] = a``: tree-sitter takes a
+    member expression as a declared name; V8 rejects it (only names are declared)."""
+    node = base
+    while node.parent is not None and node.parent.type in (
+            "member_expression", "subscript_expression") and (
+            node.parent.child_by_field_name("object") == node):
+        node = node.parent
+    parent = node.parent
+    if parent is None:
+        return
+    declared = parent.type == "formal_parameters"
+    if not declared and parent.type in _PATTERN_TYPES:
+        root = pattern_target_root(node)
+        declared = root is not None and (
+            root.type in ("variable_declarator", "formal_parameters", "catch_clause")
+            or (root.type == "for_in_statement"
+                and root.child_by_field_name("kind") is not None))
+    if declared:
+        from shaker.errors import ShakerSyntaxError
+
+        raise ShakerSyntaxError(Diagnostic.at(
+            source, base.start_byte, "Unexpected token 'import'",
+            severity=Severity.ERROR), source)
+
+
+_PATTERN_TYPES = frozenset({"array_pattern", "object_pattern", "pair_pattern", "rest_pattern",
+                            "assignment_pattern", "object_assignment_pattern"})
+
+
+def _is_literal(node: Node) -> bool:
+    return node.type in ("number", "string", "true", "false", "null", "undefined") or (
+        node.type == "template_string" and not any(
+            c.type == "template_substitution" for c in node.children))
+
+
+def property_key(key: Node) -> str | None:
+    """The name a property key stands for (``hot``, ``"hot"``, ``h\\u006ft``,
+    ``["hot"]``), or None when it is not known before run time."""
+    t = key.type
+    if t in ("property_identifier", "shorthand_property_identifier_pattern"):
+        return name_of(key)
+    if t == "computed_property_name":
+        inner = named(key)
+        return string_value(inner[0]) if len(inner) == 1 else None
+    return string_value(key)
+
+
+def _is_write_target(parent: Node, child: Node, *, delete: bool = True) -> bool:
+    """Whether ``child`` is assigned (or, with ``delete``, deleted) by ``parent``.
+
+    ``delete import.meta.hot`` deletes a property that does not exist in production: it is
+    ``true`` and changes nothing, so for ``hot`` it is a read (see ``fold``), not a write.
+    """
     t = parent.type
     if t in ("assignment_expression", "augmented_assignment_expression"):
         return parent.child_by_field_name("left") == child
@@ -388,7 +578,7 @@ def _is_write_target(parent: Node, child: Node) -> bool:
         return True
     if t == "unary_expression":
         op = parent.child_by_field_name("operator")
-        return op is not None and op.type == "delete"
+        return delete and op is not None and op.type == "delete"
     if t == "for_in_statement":
         return parent.child_by_field_name("left") == child
     return False

@@ -29,11 +29,42 @@ _BLOCK_SCOPES = frozenset(
 _LEXICAL_DECLS = frozenset({"lexical_declaration", "class_declaration", "function_declaration",
                             "generator_function_declaration"})
 # Identifier node types that can be a read or write of a binding.
-REFERENCE_TYPES = frozenset({"identifier", "shorthand_property_identifier"})
+REFERENCE_TYPES = frozenset({"identifier", "shorthand_property_identifier",
+                             "shorthand_property_identifier_pattern"})
 # ... and those that can declare one.
 _DECLARING_TYPES = frozenset({"identifier", "shorthand_property_identifier_pattern"})
+# Leaves whose text is a name (escapes allowed), property keys included.
+_NAME_TYPES = frozenset({"identifier", "shorthand_property_identifier",
+                         "shorthand_property_identifier_pattern", "property_identifier",
+                         "private_property_identifier", "statement_identifier"})
 # Scopes that `var` hoists to (functions are looked up through their own node).
 _VAR_SCOPES = FUNCTION_TYPES | {"program", "class_static_block"}
+
+
+def identifier_name(text: str) -> str:
+    """An identifier's name with ``\\uXXXX``/``\\u{X}`` escapes decoded: ``\\u0068ot`` is hot."""
+    if "\\" not in text:
+        return text
+    out = []
+    i = 0
+    while i < len(text):
+        if text.startswith("\\u{", i):
+            end = text.index("}", i)
+            out.append(chr(int(text[i + 3:end], 16)))
+            i = end + 1
+        elif text.startswith("\\u", i):
+            out.append(chr(int(text[i + 2:i + 6], 16)))
+            i += 6
+        else:
+            out.append(text[i])
+            i += 1
+    return "".join(out)
+
+
+def name_of(node: Node) -> str:
+    """The name an identifier-like node spells, escapes decoded (``h\\u006ft`` is ``hot``)."""
+    text = (node.text or b"").decode("utf-8", "surrogatepass")
+    return identifier_name(text) if "\\" in text else text
 
 
 def named(node: Node) -> list[Node]:
@@ -87,6 +118,27 @@ class Scopes:
         self.root = tree.root_node
         self._decls: dict[int, dict[str, Node]] = {}
         self._vars: dict[tuple[int, str], Node | None] = {}
+        self._escaped: list[Node] | None = None
+        self._refs: dict[tuple[int, str, int], list[Node]] = {}
+        self._has_escapes = b"\\u" in code
+
+    def escaped_identifiers(self) -> list[Node]:
+        """Identifier-like nodes spelled with a ``\\u`` escape, in source order (cached).
+
+        A byte search for a name misses these (``h\\u006ft`` is ``hot``), so every name
+        lookup also checks this list; it is empty unless the file contains ``\\u``.
+        """
+        if self._escaped is None:
+            found: dict[int, Node] = {}
+            code = self.code
+            pos = code.find(b"\\u")
+            while pos >= 0:
+                node = self.root.descendant_for_byte_range(pos, pos + 2)
+                if node is not None and node.child_count == 0 and node.type in _NAME_TYPES:
+                    found.setdefault(node.start_byte, node)
+                pos = code.find(b"\\u", pos + 2)
+            self._escaped = [found[k] for k in sorted(found)]
+        return self._escaped
 
     # -- declarations -------------------------------------------------------------------
     def declarations(self, scope: Node) -> dict[str, Node]:
@@ -102,15 +154,15 @@ class Scopes:
             if t in ("function_expression", "function", "generator_function"):
                 name = scope.child_by_field_name("name")
                 if name is not None:
-                    out[(name.text or b"").decode()] = name
+                    out[name_of(name)] = name
             params = scope.child_by_field_name("parameters")
             if params is not None:
                 for p in named(params):
                     for ident in pattern_names(p):
-                        out.setdefault((ident.text or b"").decode(), ident)
+                        out.setdefault(name_of(ident), ident)
             single = scope.child_by_field_name("parameter")
             if single is not None:
-                out[(single.text or b"").decode()] = single
+                out[name_of(single)] = single
             body = scope.child_by_field_name("body")
             if body is not None and body.type == "statement_block":
                 self._collect_block(body, out)
@@ -128,21 +180,21 @@ class Scopes:
             kind = scope.child_by_field_name("kind")
             if left is not None and kind is not None and kind.type in ("let", "const"):
                 for ident in pattern_names(left):
-                    out.setdefault((ident.text or b"").decode(), ident)
+                    out.setdefault(name_of(ident), ident)
         elif t == "catch_clause":
             param = scope.child_by_field_name("parameter")
             if param is not None:
                 for ident in pattern_names(param):
-                    out.setdefault((ident.text or b"").decode(), ident)
+                    out.setdefault(name_of(ident), ident)
         elif t in ("class_declaration", "class"):
             name = scope.child_by_field_name("name")
             if name is not None:
-                out[(name.text or b"").decode()] = name
+                out[name_of(name)] = name
         self._decls[scope.id] = out
         return out
 
     def _collect_block(self, block: Node, out: dict[str, Node]) -> None:
-        for stmt in named(block):
+        for stmt in block.named_children:
             if stmt.type == "export_statement":
                 decl = stmt.child_by_field_name("declaration")
                 if decl is None:
@@ -150,22 +202,22 @@ class Scopes:
                 stmt = decl
             if stmt.type == "import_statement":
                 for ident in import_bindings(stmt):
-                    out.setdefault((ident.text or b"").decode(), ident)
+                    out.setdefault(name_of(ident), ident)
             elif stmt.type in _LEXICAL_DECLS:
                 self._collect_declaration(stmt, out)
 
     def _collect_declaration(self, decl: Node, out: dict[str, Node]) -> None:
         if decl.type in ("lexical_declaration", "variable_declaration"):
-            for declarator in named(decl):
+            for declarator in decl.named_children:
                 if declarator.type == "variable_declarator":
                     name = declarator.child_by_field_name("name")
                     if name is not None:
                         for ident in pattern_names(name):
-                            out.setdefault((ident.text or b"").decode(), ident)
+                            out.setdefault(name_of(ident), ident)
         else:
             name = decl.child_by_field_name("name")
             if name is not None:
-                out.setdefault((name.text or b"").decode(), name)
+                out.setdefault(name_of(name), name)
 
     def lookup(self, scope: Node, name: str) -> Node | None:
         """The identifier declaring ``name`` directly in ``scope``, if any.
@@ -212,7 +264,7 @@ class Scopes:
 
     def resolve(self, ident: Node) -> Binding | None:
         """The binding an identifier refers to, or None for a global."""
-        name = (ident.text or b"").decode()
+        name = name_of(ident)
         for scope in self.scope_chain(ident):
             decl = self.lookup(scope, name)
             if decl is not None:
@@ -222,8 +274,20 @@ class Scopes:
     def occurrences(self, name: str, within: Node,
                     types: frozenset[str] = REFERENCE_TYPES) -> Iterator[Node]:
         """Identifier nodes spelled ``name`` inside ``within`` (strings/comments excluded)."""
-        code = self.code
         needle = name.encode()
+        end = within.end_byte
+        escaped = [n for n in self.escaped_identifiers()
+                   if within.start_byte <= n.start_byte and n.end_byte <= end
+                   and n.type in types and name_of(n) == name] if self._has_escapes else []
+        if escaped:
+            yield from sorted([*self._plain_occurrences(needle, within, types), *escaped],
+                              key=lambda n: n.start_byte)
+            return
+        yield from self._plain_occurrences(needle, within, types)
+
+    def _plain_occurrences(self, needle: bytes, within: Node, types: frozenset[str]
+                           ) -> Iterator[Node]:
+        code = self.code
         end = within.end_byte
         pos = code.find(needle, within.start_byte, end)
         while pos >= 0:
@@ -238,15 +302,59 @@ class Scopes:
             pos = code.find(needle, after, end)
 
     def references(self, binding: Binding) -> list[Node]:
-        """Every identifier that resolves to ``binding``, its declaration excluded."""
+        """Every identifier that resolves to ``binding``, its declaration excluded.
+
+        Only the inner declarations of the same name are resolved: an occurrence refers to
+        the binding unless it lies in the scope of one of them.
+        """
+        key = (binding.scope.id, binding.name, binding.declaration.id)
+        cached = self._refs.get(key)
+        if cached is not None:
+            return list(cached)
+        # Where an inner declaration of the same name shadows this binding: the range of
+        # its scope (a class name: the class body only).
+        shadows: list[tuple[int, int]] = []
+        for node in self.occurrences(binding.name, binding.scope, _DECLARING_TYPES):
+            if node == binding.declaration or not is_declaration_site(node):
+                continue
+            owner = node.parent
+            if owner is not None and owner.type in ("class_declaration", "class") and (
+                    owner.child_by_field_name("name") == node and owner != binding.scope):
+                # a class's own name is bound again inside its body
+                body = owner.child_by_field_name("body")
+                if body is not None:
+                    shadows.append((body.start_byte, body.end_byte))
+            found = self.resolve(node)
+            if found is None or found.scope == binding.scope:
+                continue
+            scope = found.scope
+            if scope.type in ("class_declaration", "class"):
+                body = scope.child_by_field_name("body")
+                scope = body if body is not None else scope
+            shadows.append((scope.start_byte, scope.end_byte))
+        slow = binding.name == "arguments"  # implicitly declared by every function
         out = []
         for node in self.occurrences(binding.name, binding.scope):
             if node == binding.declaration or is_declaration_site(node):
                 continue
-            found = self.resolve(node)
-            if found is not None and found.scope == binding.scope:
-                out.append(node)
-        return out
+            if slow:
+                found = self.resolve(node)
+                if found is None or found.scope != binding.scope:
+                    continue
+            elif any(a <= node.start_byte and node.end_byte <= b for a, b in shadows):
+                continue
+            out.append(node)
+        self._refs[key] = out
+        return list(out)
+
+    def redeclared(self, binding: Binding) -> bool:
+        """Whether another declaration (a second ``var``, a function) names the binding."""
+        for node in self.occurrences(binding.name, binding.scope, _DECLARING_TYPES):
+            if node != binding.declaration and is_declaration_site(node):
+                found = self.resolve(node)
+                if found is not None and found.scope == binding.scope:
+                    return True
+        return False
 
     def is_reassigned(self, binding: Binding) -> bool:
         """Whether any reference writes to the binding."""
@@ -341,6 +449,52 @@ def import_bindings(stmt: Node) -> Iterator[Node]:
                             yield local
 
 
+_PATTERNS = frozenset({"array_pattern", "object_pattern", "pair_pattern", "assignment_pattern",
+                       "object_assignment_pattern", "rest_pattern"})
+
+
+def pattern_target_root(node: Node) -> Node | None:
+    """What a binding or assignment pattern that ``node`` is a *target* of belongs to.
+
+    ``node`` is a target when destructuring stores into it: a shorthand entry, the value of
+    ``key: target``, the left of ``target = default``, an array element, a rest argument.
+    Returns the node the outermost pattern hangs from (a declarator, parameters, a catch
+    clause, a ``for``-in/of head, an assignment), or None if ``node`` is not a target (a
+    default value or a key is a read).
+    """
+    cur = node
+    parent = node.parent
+    while parent is not None and parent.type in _PATTERNS:
+        t = parent.type
+        if t == "pair_pattern" and parent.child_by_field_name("value") != cur:
+            return None
+        if t in ("assignment_pattern", "object_assignment_pattern") and (
+                parent.child_by_field_name("left") != cur):
+            return None
+        cur, parent = parent, parent.parent
+    return parent
+
+
+def _declares(root: Node, child: Node) -> bool:
+    """Whether a pattern ``child`` hanging from ``root`` declares (rather than assigns)."""
+    t = root.type
+    if t == "variable_declarator":
+        return root.child_by_field_name("name") == child
+    if t in ("formal_parameters", "catch_clause"):
+        return True
+    if t == "for_in_statement":
+        return root.child_by_field_name("left") == child and (
+            root.child_by_field_name("kind") is not None)
+    return False
+
+
+def _outermost_pattern(node: Node) -> Node:
+    cur = node
+    while cur.parent is not None and cur.parent.type in _PATTERNS:
+        cur = cur.parent
+    return cur
+
+
 def is_declaration_site(node: Node) -> bool:
     """True for an identifier that declares rather than references a name."""
     parent = node.parent
@@ -350,44 +504,37 @@ def is_declaration_site(node: Node) -> bool:
     if t in ("function_declaration", "function_expression", "class_declaration", "class",
              "generator_function_declaration", "generator_function", "method_definition"):
         return parent.child_by_field_name("name") == node
-    if t == "variable_declarator":
-        return parent.child_by_field_name("name") == node
-    if t in ("formal_parameters", "import_clause", "namespace_import", "rest_pattern",
-             "array_pattern", "object_pattern"):
-        # Inside a pattern an identifier declares only in declaration patterns, but writes
-        # through destructuring assignments count as writes, which callers check separately.
-        return t != "array_pattern" or _in_declaration_pattern(parent)
-    if t == "import_specifier":
+    if t in ("variable_declarator", "for_in_statement"):
+        return _declares(parent, node)
+    if t in ("formal_parameters", "import_clause", "namespace_import", "import_specifier",
+             "catch_clause"):
         return True
     if t == "arrow_function":
         return parent.child_by_field_name("parameter") == node
-    if t in ("assignment_pattern", "object_assignment_pattern"):
-        return parent.child_by_field_name("left") == node and _in_declaration_pattern(parent)
-    if t == "pair_pattern":
-        return parent.child_by_field_name("value") == node and _in_declaration_pattern(parent)
-    return t == "catch_clause"
-
-
-def _in_declaration_pattern(node: Node) -> bool:
-    cur: Node | None = node
-    while cur is not None and cur.type in ("array_pattern", "object_pattern", "pair_pattern",
-                                           "assignment_pattern", "object_assignment_pattern",
-                                           "rest_pattern"):
-        cur = cur.parent
-    return cur is not None and cur.type in ("variable_declarator", "formal_parameters",
-                                            "catch_clause", "for_in_statement")
+    if t in _PATTERNS:
+        root = pattern_target_root(node)
+        return root is not None and _declares(root, _outermost_pattern(node))
+    return False
 
 
 def is_write(ident: Node) -> bool:
-    """Whether an identifier occurrence is an assignment target."""
+    """Whether an identifier occurrence is an assignment target (destructuring included)."""
     parent = ident.parent
     if parent is None:
         return False
-    if parent.type in ("assignment_expression", "augmented_assignment_expression"):
+    t = parent.type
+    if t in ("assignment_expression", "augmented_assignment_expression"):
         return parent.child_by_field_name("left") == ident
-    if parent.type == "update_expression":
+    if t == "update_expression":
         return True
-    if parent.type == "for_in_statement":
+    if t == "for_in_statement":
         return parent.child_by_field_name("left") == ident
-    return parent.type in ("array_pattern", "object_pattern", "pair_pattern",
-                           "assignment_pattern", "object_assignment_pattern", "rest_pattern")
+    if t in _PATTERNS:
+        root = pattern_target_root(ident)
+        if root is None:
+            return False
+        top = _outermost_pattern(ident)
+        if root.type in ("assignment_expression", "for_in_statement"):
+            return root.child_by_field_name("left") == top
+        return _declares(root, top)  # a declaration with an initial value writes too
+    return False

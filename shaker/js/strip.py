@@ -19,7 +19,15 @@ from dataclasses import dataclass, field
 from tree_sitter import Node, Tree
 
 from shaker.diagnostics import Diagnostic, Severity
-from shaker.js.fold import Ctx, Folder, chain_base, is_optional_link, unwrap_parens
+from shaker.js.fold import (
+    UNKNOWN,
+    Ctx,
+    Folder,
+    chain_base,
+    is_optional_link,
+    literal_value,
+    unwrap_parens,
+)
 from shaker.js.plan import Piece, Plan, RangeSet
 from shaker.js.prune import PruneMixin
 from shaker.js.purity import is_pure
@@ -28,6 +36,7 @@ from shaker.js.scope import (
     FUNCTION_TYPES,
     Scopes,
     hoist_target,
+    name_of,
     named,
     var_names,
 )
@@ -46,6 +55,7 @@ from shaker.js.statements import (
     line_extent,
     starts_ambiguously,
 )
+from shaker.js.values import strict_equals
 from shaker.source import Source
 
 # Expression nodes a slot extends through (function bodies and statements stop it).
@@ -107,6 +117,7 @@ class Stripper(PruneMixin):
         self._tails: list[tuple[Node, Node]] = []
         self._promoted: dict[int, str | None] = {}
         self._warned: set[int] = set()
+        self._dropped: set[int] = set()  # `hot` entries of destructures whose alias went
 
     # -- driver --------------------------------------------------------------------------
     def run(self) -> StripResult:
@@ -121,6 +132,7 @@ class Stripper(PruneMixin):
                 continue
             self._slot(slot, Folder(specials, self._warn))
         self._prune_unused()
+        self._finish_destructures()
         self._finish_hoists()
         self._finish_hazards()
         self.diagnostics.sort(key=lambda d: d.offset)
@@ -145,6 +157,8 @@ class Stripper(PruneMixin):
             self._conditional(holder, _inner(slot), folder)
         elif t == "for_statement" and holder.child_by_field_name("condition") == slot:
             self._conditional(holder, slot, folder)
+        elif t == "switch_statement" and holder.child_by_field_name("value") == slot:
+            self._switch(holder, slot, folder)
         else:
             self._rewrite(slot, folder, Ctx.VALUE)
 
@@ -195,6 +209,53 @@ class Stripper(PruneMixin):
                 self._replace_statement(stmt, body, None, [])
         else:  # for (init; falsy; update) body: only the initializer runs
             self._for_never_runs(stmt, effects)
+
+    def _switch(self, stmt: Node, slot: Node, folder: Folder) -> None:
+        """A ``switch`` on a known value: clauses that can no longer run go.
+
+        Execution enters at the first ``case`` whose test equals the value (tests run in
+        order; an unknown test may match), else at ``default``, and falls through to the
+        next clause until a clause ends abruptly.  A clause neither entered nor fallen into
+        never runs.  Clauses that declare block-scoped names stay (other clauses may use
+        them); removed ``var``s are hoisted before the switch.
+        """
+        value = _known_value(_inner(slot), folder)
+        body = stmt.child_by_field_name("body")
+        if value is UNKNOWN or body is None:
+            self._rewrite(slot, folder, Ctx.VALUE)
+            return
+        clauses = [c for c in named(body) if c.type in ("switch_case", "switch_default")]
+        entries: set[int] = set()
+        for clause in clauses:
+            if clause.type == "switch_default":
+                continue
+            test = clause.child_by_field_name("value")
+            known = literal_value(test) if test is not None and is_pure(test) else UNKNOWN
+            if known is UNKNOWN or folder.contains(test) if test is not None else True:
+                entries.add(clause.id)
+            elif strict_equals(value, known):
+                entries.add(clause.id)
+                break
+        else:
+            entries.update(c.id for c in clauses if c.type == "switch_default")
+        reachable: list[bool] = []
+        for i, clause in enumerate(clauses):
+            reachable.append(clause.id in entries or (
+                i > 0 and reachable[i - 1] and not _ends_abruptly(clauses[i - 1])))
+        if not any(reachable):
+            effects = folder.fold(_inner(slot), Ctx.EFFECT).pieces
+            self._replace_statement(stmt, None, effects, [body])
+            return
+        self._rewrite(slot, folder, Ctx.VALUE)
+        listed = self._in_list(stmt)
+        for clause, live in zip(clauses, reachable, strict=True):
+            if live or any(c.type in _BLOCK_DECLARATIONS for c in named(clause)):
+                continue
+            if not listed and var_names(clause, hoist_target(clause)):
+                continue
+            start, end, _ = self._line_extent(clause.start_byte, clause.end_byte)
+            self.plan.remove(start, end)
+            self._hoist_from([clause], stmt)
 
     def _for_never_runs(self, stmt: Node, effects: list[Piece] | None) -> None:
         init = stmt.child_by_field_name("initializer")
@@ -297,7 +358,10 @@ class Stripper(PruneMixin):
             if parent is not None and parent.type == "else_clause":
                 owner = parent.parent
                 cons = owner.child_by_field_name("consequence") if owner is not None else None
-                if cons is not None and owner is not None:
+                # Unless the `if` owning this `else` was itself replaced by this branch (its
+                # consequence is gone): then this statement stands alone and goes as one.
+                if cons is not None and owner is not None and not self.plan.covers(
+                        cons.start_byte, cons.end_byte):
                     top = owner
                     while top.parent is not None and top.parent.type == "else_clause" and (
                         top.parent.parent is not None and top.id not in self._promoted
@@ -313,6 +377,9 @@ class Stripper(PruneMixin):
                               fallback="{}")
             return
         start, end, whole_lines = self._line_extent(stmt.start_byte, stmt.end_byte)
+        if stmt.id in self._promoted and start < stmt.start_byte:
+            # an `else if` promoted into the list: the text before it was already rewritten
+            start, whole_lines = stmt.start_byte, False
         self.plan.remove(start, end)
         indent = self.code[start:stmt.start_byte].decode() if whole_lines else ""
         newline = self.code[stmt.end_byte:end].lstrip(b" \t").decode() if whole_lines else " "
@@ -371,7 +438,7 @@ class Stripper(PruneMixin):
             owner = node if node.type in FUNCTION_TYPES else hoist_target(node)
             scope = owner if owner is not None else self.tree.root_node
             for ident in var_names(node, owner):
-                text = (ident.text or b"").decode()
+                text = name_of(ident)
                 if text not in seen:
                     seen.add(text)
                     names.append((text, scope))
@@ -440,10 +507,32 @@ class Stripper(PruneMixin):
             siblings = [c for c in named(stmt.parent) if c.type != "comment"]
             after = next((s for s in siblings[siblings.index(stmt) + 1:]
                           if not removed.covers(s.start_byte, s.end_byte)), None)
-            if after is not None and self.code[after.start_byte:after.start_byte + 1] in (
-                ASI_HAZARD_BYTES
-            ):
+            if after is not None and (
+                    self.code[after.start_byte:after.start_byte + 1] in ASI_HAZARD_BYTES
+                    # `if (…) { a() } else { b() }c()`: no line break ends `b()` any more
+                    or not any(c in b"\r\n" for c in self.code[stmt.end_byte:after.start_byte])):
                 self.plan.insert(last.end_byte, ";")
+
+_BLOCK_DECLARATIONS = frozenset({"lexical_declaration", "class_declaration",
+                                 "function_declaration", "generator_function_declaration"})
+
+
+def _known_value(node: Node, folder: Folder) -> object:
+    """The value of ``node`` if known, effects aside (``(tick(), undefined)`` is undefined)."""
+    node = unwrap_parens(node)
+    if node.type == "sequence_expression":
+        items = named(node)
+        if items:
+            return _known_value(items[-1], folder)
+    return folder.fold(node, Ctx.VALUE).value
+
+
+def _ends_abruptly(clause: Node) -> bool:
+    """Whether a switch clause never falls through into the next one."""
+    test = clause.child_by_field_name("value")
+    items = [c for c in named(clause) if c != test]
+    return bool(items) and completes_abruptly(items[-1])
+
 
 def _slot_of(node: Node) -> Node:
     cur = node

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -10,6 +9,7 @@ from typing import TYPE_CHECKING
 from shaker.diagnostics import Diagnostic, Severity
 from shaker.js.edits import EditBuffer
 from shaker.js.plan import Plan
+from shaker.js.prefilter import CANDIDATE, may_use_import_meta
 from shaker.js.scan import ImportRecord, module_imports, scan
 from shaker.js.scope import Scopes
 from shaker.js.values import parse_constant
@@ -17,14 +17,13 @@ from shaker.options import TransformOptions
 from shaker.source import Source
 
 if TYPE_CHECKING:
+    from shaker.js.incremental import Parsed
     from shaker.js.sourcemap import SourceMap
 
-# Byte prefilter, not JavaScript analysis: `import.meta` is the keyword `import`, then `.`,
-# then `meta`, with only whitespace or comments between them.  The spec forbids escapes in
-# it, so a file without `import`, optional whitespace and then either `.meta` (spaces
-# allowed around the dot) or a comment opener cannot reference `import.meta` at all.
-_MAY_HAVE_IMPORT_META = re.compile(rb"import\s*(?:\.\s*(?:meta|/[*/])|/[*/])")
-
+# Byte prefilter, then a literal-aware scan (``prefilter``): ``import.meta`` is the keyword
+# `import`, then `.`, then `meta`, with only blanks or comments between them, and the spec
+# forbids escapes in it; a file whose bytes never spell that cannot reference it, and one
+# whose every spelling sits in a string, template, comment or regex does not either.
 
 
 def env_values(options: TransformOptions) -> dict[str, object]:
@@ -67,22 +66,32 @@ class TransformResult:
     changed: bool = False
     hot: HotInfo = HotInfo()
     imports: tuple[ImportRecord, ...] = ()
+    # The parse, for the next transform of an edited version of this module (``previous=``);
+    # None when the module needed no tree.
+    parsed: Parsed | None = None
 
 
 def may_reference(code: bytes, define: Mapping[str, str] | None = None) -> bool:
     """Whether ``code`` can possibly reference ``import.meta`` or a define key."""
-    if b"meta" in code and _MAY_HAVE_IMPORT_META.search(code):
+    if b"meta" in code and CANDIDATE.search(code) is not None and may_use_import_meta(code):
         return True
     if define:
         return any(key.split(".")[0].encode() in code for key in define)
     return False
 
 
-def transform_source(source: Source, options: TransformOptions) -> TransformResult:
-    """Transform one module; see :func:`shaker.transform` for the public entry point."""
+def transform_source(source: Source, options: TransformOptions,
+                     previous: Parsed | None = None, *, referenced: bool = False
+                     ) -> TransformResult:
+    """Transform one module; see :func:`shaker.transform` for the public entry point.
+
+    ``previous`` (an earlier result's ``parsed``) makes the parse incremental;
+    ``referenced``: the caller's :func:`may_reference` already answered True.
+    """
     code = source.code
     development = options.mode == "development"
-    needs_tree = options.rewrite_import is not None or may_reference(code, dict(options.define))
+    needs_tree = referenced or options.rewrite_import is not None or may_reference(
+        code, dict(options.define))
     if options.sourcemap and not needs_tree:
         from shaker.js.sourcemap import find_source_mapping_url
 
@@ -90,9 +99,10 @@ def transform_source(source: Source, options: TransformOptions) -> TransformResu
     if not needs_tree:
         return _unchanged(source, options)
 
-    from shaker.js.parse import parse
+    from shaker.js.parse import parse_module
 
-    tree = parse(source)
+    parsed = parse_module(source, previous=previous)
+    tree = parsed.tree
     scopes = Scopes(tree, code)
     env = env_values(options)
     keep_hot = options.keep_hot or options.define.get("import.meta.hot") == "import.meta.hot"
@@ -115,7 +125,8 @@ def transform_source(source: Source, options: TransformOptions) -> TransformResu
         if keep_hot:
             facts.specials = {k: s for k, s in facts.specials.items() if s.kind != "hot"}
             facts.alias_decls = []
-        if facts.specials:
+            facts.destructures = []
+        if facts.specials or facts.destructures:
             from shaker.js.strip import strip
 
             stripped = strip(tree, source, scopes, facts)
@@ -148,12 +159,13 @@ def transform_source(source: Source, options: TransformOptions) -> TransformResu
     edits = plan.edits()
     if not edits:
         result = _unchanged(source, options)
-        return TransformResult(result.code, result.map, diagnostics, False, hot, tuple(imports))
+        return TransformResult(result.code, result.map, diagnostics, False, hot, tuple(imports),
+                               parsed)
     buffer = EditBuffer(code)
     for edit in edits:
         buffer.replace(edit.start, edit.end, edit.text)
     return TransformResult(buffer.apply_text(), _map(buffer, source, options, input_map),
-                           diagnostics, True, hot, tuple(imports))
+                           diagnostics, True, hot, tuple(imports), parsed)
 
 
 def _rewrite_imports(plan: Plan, records: list[ImportRecord], options: TransformOptions

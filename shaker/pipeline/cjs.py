@@ -198,7 +198,7 @@ def _analyse(pipeline: Pipeline, source: Source, id: str) -> _Analysis:
     found = _ANALYSES.get(key)
     if found is None:
         folded = _fold(pipeline, source)
-        tree = parse(folded)
+        tree = parse(folded, module=False)  # may be a script: HTML-like comments allowed
         facts = analyze_commonjs(tree, folded.code)
         own = detect_cjs_exports(folded, tree) if facts.is_commonjs else CjsExports()
         found = _ANALYSES[key] = _Analysis(folded, facts, own)

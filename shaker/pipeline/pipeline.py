@@ -21,6 +21,7 @@ from pathlib import Path
 
 from shaker.diagnostics import Diagnostic
 from shaker.errors import ShakerSyntaxError, require_utf8
+from shaker.js.incremental import Parsed
 from shaker.js.parse import parse
 from shaker.js.transform import may_reference, transform_source
 from shaker.options import Mode, TransformOptions
@@ -226,7 +227,8 @@ class Pipeline:
     # -- transform ------------------------------------------------------------------------------
 
     def javascript(self, source: Source, id: str, write: WriteImport, *,
-                   url: str | None = None, sourcemap: bool | None = None) -> ModuleRecord:
+                   url: str | None = None, sourcemap: bool | None = None,
+                   previous: Parsed | None = None) -> ModuleRecord:
         """A JavaScript module: each import resolved and written, the mode's transform applied.
 
         ``url`` is the module's dev-server URL (its hot context's identity).  Every import
@@ -278,7 +280,7 @@ class Pipeline:
             env=options.env, rewrite_import=rewrite,
             input_map=input_map if sourcemap else None)
         try:
-            result = transform_source(source, transform_options)
+            result = transform_source(source, transform_options, previous)
         except ShakerSyntaxError as exc:
             raise ModuleError([(exc.diagnostic, exc.source)]) from None
         if failures:
@@ -299,7 +301,7 @@ class Pipeline:
         if not result.imports:
             diagnostics += _commonjs(source)
         return ModuleRecord(id, "js", result.code, result.map, imports, result.hot,
-                            diagnostics, side_effects)
+                            diagnostics, side_effects, parsed=result.parsed)
 
     def json(self, source: Source, id: str) -> ModuleRecord:
         """JSON as a module: the value as default export, its keys as named exports."""

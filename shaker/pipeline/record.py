@@ -61,6 +61,9 @@ class ModuleRecord:
     """From ``package.json`` ``sideEffects``: None when the package does not say."""
     exports: frozenset[str] | None = None
     """The export names, when the step that wrote the code knows them (CommonJS)."""
+    parsed: Any = None
+    """The JavaScript transform's parse (``shaker.js.incremental``): handed back as
+    ``previous`` for the next version of the module, it makes that parse incremental."""
 
 
 class ModuleError(ShakerError):
