@@ -16,12 +16,14 @@ module's import specifiers, and — for development — the ``accept()``/``decli
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
 from tree_sitter import Node, Tree
 
 from shaker.diagnostics import Diagnostic, Severity
+from shaker.js.ancestry import Ancestry
 from shaker.js.queries import captures
 from shaker.js.scope import Binding, Scopes, named, pattern_names
 from shaker.js.values import UNDEFINED, parse_constant, render_value
@@ -98,10 +100,13 @@ def identifier_name(text: str) -> str:
     return "".join(out)
 
 
-def unparen(node: Node) -> Node:
-    """The outermost parenthesized expression around ``node`` (or ``node`` itself)."""
-    while node.parent is not None and node.parent.type == "parenthesized_expression":
-        node = node.parent
+def unparen(node: Node, parent_of: Callable[[Node], Node | None] | None = None) -> Node:
+    """The outermost parenthesized expression around ``node`` (or ``node`` itself);
+    ``parent_of`` is ``Scopes.parent`` where there is one (``node.parent`` is O(depth))."""
+    parent = parent_of(node) if parent_of is not None else node.parent
+    while parent is not None and parent.type == "parenthesized_expression":
+        node = parent
+        parent = parent_of(node) if parent_of is not None else node.parent
     return node
 
 
@@ -137,12 +142,14 @@ class Scanner:
         self.development = development
         self.result = ScanResult()
         self._seen_hot: set[int] = set()
+        self.parent = scopes.parent
 
     # -- import.meta -------------------------------------------------------------------
     def run(self) -> ScanResult:
-        bases = import_meta_nodes(self.tree, self.source.code)
+        bases = import_meta_nodes(self.tree, self.source.code, self.scopes.ancestry)
+        bases.reverse()
         while bases:
-            self._base(bases.pop(0), bases)
+            self._base(bases.pop(), bases)
         if self.define:
             self._defines()
         if self.development:
@@ -152,8 +159,8 @@ class Scanner:
 
     def _base(self, base: Node, queue: list[Node]) -> None:
         """``base`` evaluates to ``import.meta``; classify how it is used."""
-        outer = unparen(base)
-        parent = outer.parent
+        outer = unparen(base, self.parent)
+        parent = self.parent(outer)
         if parent is None:
             return
         pt = parent.type
@@ -173,7 +180,9 @@ class Scanner:
                 binding = self._constant_binding(parent, name)
                 if binding is not None:
                     self.result.alias_decls.append(AliasDecl(binding, parent))
-                    queue.extend(self.scopes.references(binding))
+                    references = list(self.scopes.references(binding))
+                    self.scopes.ancestry.index(references)
+                    queue[:0] = references[::-1]  # popped from the end: in source order
             elif name.type == "object_pattern":
                 self._destructure(parent, name)
 
@@ -246,8 +255,8 @@ class Scanner:
         if node.id in self._seen_hot:
             return
         self._seen_hot.add(node.id)
-        outer = unparen(node)
-        parent = outer.parent
+        outer = unparen(node, self.parent)
+        parent = self.parent(outer)
         if parent is not None and _is_write_target(parent, outer):
             if self.result.hot_written is None:
                 self.result.hot_written = node
@@ -333,8 +342,8 @@ class Scanner:
 
     # -- development facts -------------------------------------------------------------
     def _accept_facts(self, ref: Node) -> None:
-        outer = unparen(ref)
-        member = outer.parent
+        outer = unparen(ref, self.parent)
+        member = self.parent(outer)
         if member is None or member.type != "member_expression" or (
             member.child_by_field_name("object") != outer
         ):
@@ -346,7 +355,7 @@ class Scanner:
             return
         if method not in ("accept", "acceptExports"):
             return
-        call = member.parent
+        call = self.parent(member)
         if call is None or call.type != "call_expression" or (
             call.child_by_field_name("function") != member
         ):
@@ -393,24 +402,25 @@ def _is_write_target(parent: Node, child: Node) -> bool:
     return False
 
 
-def import_meta_nodes(tree: Tree, code: bytes) -> list[Node]:
+def import_meta_nodes(tree: Tree, code: bytes, ancestry: Ancestry | None = None) -> list[Node]:
     """Every ``import.meta`` node, in source order.
 
     The ``meta`` keyword cannot be escaped, so each one is a literal ``meta`` in the bytes:
     finding those and asking the tree what sits there is much cheaper than a query over
     the whole tree (most files mention ``meta`` a handful of times).
     """
-    root = tree.root_node
-    out = []
+    ancestry = ancestry or Ancestry(tree)
+    positions = []
     pos = code.find(b"meta")
     while pos >= 0:
-        node = root.descendant_for_byte_range(pos, pos + 4)
-        if node is not None and node.type == "meta" and node.parent is not None:
-            meta = node.parent
+        positions.append((pos, pos + 4))
+        pos = code.find(b"meta", pos + 4)
+    out = []
+    for node in ancestry.deepest(positions):  # one walk, not one descent from the root each
+        if node.type == "meta" and (meta := ancestry.parent(node)) is not None:
             first = meta.child(0)
             if meta.type == "meta_property" and first is not None and first.type == "import":
                 out.append(meta)
-        pos = code.find(b"meta", pos + 4)
     return out
 
 

@@ -14,6 +14,7 @@ ASI join neighbours or turns a string statement into a directive.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from tree_sitter import Node, Tree
@@ -111,7 +112,7 @@ class Stripper(PruneMixin):
     def run(self) -> StripResult:
         slots: dict[int, tuple[Node, dict[int, Special]]] = {}
         for special in self.facts.specials.values():
-            slot = _slot_of(special.node)
+            slot = _slot_of(special.node, self.scopes.parent)
             entry = slots.setdefault(slot.id, (slot, {}))
             entry[1][special.node.id] = special
         for slot, specials in sorted(slots.values(),
@@ -133,7 +134,7 @@ class Stripper(PruneMixin):
                                               severity=Severity.WARNING, id=id))
 
     def _slot(self, slot: Node, folder: Folder) -> None:
-        holder = slot.parent
+        holder = self.scopes.parent(slot)
         assert holder is not None
         t = holder.type
         if t == "expression_statement":
@@ -365,9 +366,10 @@ class Stripper(PruneMixin):
         names: list[tuple[str, Node]] = []
         seen: set[str] = set()
         for node in dropped:
-            owner = node if node.type in FUNCTION_TYPES else hoist_target(node)
+            owner = (node if node.type in FUNCTION_TYPES
+                     else hoist_target(node, self.scopes.parent))
             scope = owner if owner is not None else self.tree.root_node
-            for ident in var_names(node, owner):
+            for ident in var_names(node, owner, self.scopes.parent):
                 text = ident.text.decode()
                 if text not in seen:
                     seen.add(text)
@@ -441,10 +443,12 @@ class Stripper(PruneMixin):
             ):
                 self.plan.insert(last.end_byte, ";")
 
-def _slot_of(node: Node) -> Node:
+def _slot_of(node: Node, parent_of: Callable[[Node], Node | None]) -> Node:
     cur = node
-    while cur.parent is not None and cur.parent.type in _CONTAINERS:
-        cur = cur.parent
+    parent = parent_of(cur)
+    while parent is not None and parent.type in _CONTAINERS:
+        cur = parent
+        parent = parent_of(cur)
     return cur
 
 
