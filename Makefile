@@ -24,17 +24,19 @@ test: install  ## every test: unit, corpus, oracle, server, browser
 	$(VENV)/bin/ruff check shaker tests bench
 	$(PY) -m pytest -q
 
-bench: install  ## speed against esbuild, cp -r and Vite; the real-world corpus check
+bench: install  ## speed against esbuild, cp -r and Vite; load against Vite; the real-world corpus check
 	$(PY) bench/transform.py
 	$(PY) bench/corpus.py
 	$(PY) bench/build.py
 	$(PY) bench/hmr.py
+	$(PY) bench/load.py
 
 bench-quick: install
 	$(PY) bench/transform.py --quick
 	$(PY) bench/corpus.py
 	$(PY) bench/build.py --rounds 1
 	$(PY) bench/hmr.py --quick
+	$(PY) bench/load.py --quick
 
 lint: install
 	$(VENV)/bin/ruff check shaker tests bench
