@@ -19,6 +19,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from typing import Any
@@ -32,6 +33,8 @@ HEADER_TIMEOUT = 10.0
 FD_RESERVE = 128
 """File descriptors kept free of connections: files being served, the watcher, threads."""
 MIN_CONNECTIONS = 64
+REFUSE_LINGER = 1.0
+"""Seconds a refused connection stays open after its 503, reading and dropping input."""
 REFUSED_RESPONSE = (b"HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\n"
                     b"Content-Type: text/plain; charset=utf-8\r\nContent-Length: 29\r\n\r\n"
                     b"too many connections, retry\r\n")
@@ -75,8 +78,11 @@ class ConnectionCap:
     """Refuse connections beyond ``limit`` on an aiohttp ``web.Server`` (503, then close).
 
     ``install`` wraps the server's ``connection_made`` (the hook every ``RequestHandler``
-    calls when its transport opens); a refused connection is never registered, never parsed.
-    Refusals are logged at most once a second, with a count.
+    calls when its transport opens). A connection over the limit is registered as usual (its
+    handler task must find the server it was made by), told to ignore what it receives, sent
+    the 503 and closed ``REFUSE_LINGER`` seconds later: closing a socket with unread input
+    would reset it before the client reads the answer. Refusals are logged at most once a
+    second, with a count.
     """
 
     def __init__(self, limit: int) -> None:
@@ -90,20 +96,18 @@ class ConnectionCap:
 
         def connection_made(handler: Any, transport: Any) -> None:
             open_now = len(server.connections)
-            if open_now >= self.limit:
-                self._refuse(transport, open_now)
-                return
             accept(handler, transport)
+            if open_now >= self.limit:
+                self._refuse(handler, transport, open_now)
 
         server.connection_made = connection_made  # type: ignore[method-assign]
 
-    def _refuse(self, transport: Any, open_now: int) -> None:
+    def _refuse(self, handler: Any, transport: Any, open_now: int) -> None:
         self.refused += 1
         self._unlogged += 1
-        try:
-            transport.write(REFUSED_RESPONSE)
-        finally:
-            transport.close()
+        handler.close()  # parse nothing it sends
+        transport.write(REFUSED_RESPONSE)
+        asyncio.get_running_loop().call_later(REFUSE_LINGER, handler.force_close)
         now = time.monotonic()
         if now - self._logged_at >= 1.0:
             logger.warning("refused %d connection(s): %d open, the limit is %d",
