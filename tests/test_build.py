@@ -392,6 +392,7 @@ def test_symlinks_out_of_the_root_are_not_copied_into_dist(tmp_path: Path) -> No
     (root / "public" / "loop").symlink_to(root / "public", target_is_directory=True)
     (root / "stolen.html").symlink_to(outside / "page.html")
     os.mkfifo(root / "public" / "pipe.txt")
+    os.mkfifo(root / "pipe.html")  # a page search must not open it (it would block)
     result = build(root, BuildOptions())
     files = snapshot(result.outdir)
     assert not any(SECRET.encode() in data for data in files.values())
@@ -404,3 +405,4 @@ def test_symlinks_out_of_the_root_are_not_copied_into_dist(tmp_path: Path) -> No
     for name in ("public/key.txt", "public/leak", "stolen.html"):
         assert f"{name}: " in warnings and "outside the project" in warnings, name
     assert "public/pipe.txt: not a regular file" in warnings
+    assert "pipe.html: not a regular file" in warnings and "pipe.html" not in files

@@ -121,6 +121,12 @@ def _outside_warning(path: Path, root: Path, what: str) -> Diagnostic:
                       "refuses it too)", str(path), 0, 1, 1, id="outside-root")
 
 
+def _not_a_file(path: Path, root: Path) -> Diagnostic:
+    rel = os.path.relpath(path, root).replace(os.sep, "/")
+    return Diagnostic(Severity.WARNING, f"{rel}: not a regular file; skipped", str(path), 0, 1,
+                      1, id="not-a-file")
+
+
 def _pages(root: Path, options: BuildOptions, outdir: Path, public: Path,
            warnings: list[Diagnostic] | None = None) -> list[Path]:
     """Every ``.html`` under the root, except in dependencies, virtual environments, build
@@ -136,9 +142,13 @@ def _pages(root: Path, options: BuildOptions, outdir: Path, public: Path,
         for name in sorted(files):
             if not name.endswith(".html"):
                 continue
-            if not _inside(here / name, root) or not os.path.isfile(here / name):
+            if not _inside(here / name, root):
                 if warnings is not None:
                     warnings.append(_outside_warning(here / name, root, "page"))
+                continue
+            if not os.path.isfile(here / name):
+                if warnings is not None:
+                    warnings.append(_not_a_file(here / name, root))
                 continue
             found.append(here / name)
     return found
@@ -297,9 +307,7 @@ def _copy_public(public: Path, tmp: Path, root: Path, warnings: list[Diagnostic]
                 elif entry.is_file():
                     shutil.copy2(path, target / entry.name)
                 else:
-                    rel = os.path.relpath(path, root).replace(os.sep, "/")
-                    warnings.append(Diagnostic(Severity.WARNING, f"{rel}: not a regular file; "
-                                               "skipped", str(path), 0, 1, 1, id="not-a-file"))
+                    warnings.append(_not_a_file(path, root))
 
 
 def _write(outdir: Path, files: Mapping[str, tuple[bytes, str]], public: Path | None,
