@@ -56,7 +56,7 @@ test-packages: $(TEST_STAMP)  ## the npm package matrix: 36 packages x (dev, bui
 	sh tests/ensure-system-deps.sh
 	$(PY) -m pytest -q tests/packages
 
-bench: $(TEST_STAMP)  ## speed against esbuild, cp -r and Vite; the real-world corpus check
+bench: $(TEST_STAMP)  ## speed against esbuild, cp -r and Vite; load against Vite; the real-world corpus check
 	$(PY) bench/transform.py
 	$(PY) bench/corpus.py
 	$(PY) bench/build.py
@@ -65,6 +65,7 @@ bench: $(TEST_STAMP)  ## speed against esbuild, cp -r and Vite; the real-world c
 	$(PY) bench/react_refresh.py
 	$(PY) bench/typescript.py
 	$(PY) bench/minify.py
+	$(PY) bench/load.py
 
 bench-quick: $(TEST_STAMP)
 	$(PY) bench/transform.py --quick
@@ -75,6 +76,7 @@ bench-quick: $(TEST_STAMP)
 	$(PY) bench/react_refresh.py --edits 5
 	$(PY) bench/typescript.py --rounds 1
 	$(PY) bench/minify.py --rounds 1
+	$(PY) bench/load.py --quick
 
 lint: $(TEST_STAMP)  ## ruff, and mypy (strict) over the strict set
 	$(VENV)/bin/ruff check shaker tests bench

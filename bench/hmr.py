@@ -237,6 +237,17 @@ def p90(values: list[float]) -> float:
     return ordered[min(len(ordered) - 1, round(0.9 * (len(ordered) - 1)))]
 
 
+def missing_browser(bench: str) -> str | None:
+    """Why ``bench`` cannot drive Chromium here (no Playwright, Chromium or node), or None."""
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return f"{bench} needs Playwright for Python (pip install playwright)"
+    if not Path(CHROMIUM).exists() or shutil.which("node") is None:
+        return f"{bench} needs {CHROMIUM} and node"
+    return None
+
+
 def verdict(ratio: float, target: float) -> str:
     return "PASS" if ratio <= target else "MISS"
 
@@ -252,14 +263,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.quick:
         args.modules, args.edits, args.cold_runs = 200, 6, 2
 
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        print("bench/hmr.py needs Playwright for Python (pip install playwright)", file=sys.stderr)
+    problem = missing_browser("bench/hmr.py")
+    if problem is not None:
+        print(problem, file=sys.stderr)
         return 2
-    if not Path(CHROMIUM).exists() or shutil.which("node") is None:
-        print(f"bench/hmr.py needs {CHROMIUM} and node", file=sys.stderr)
-        return 2
+    from playwright.sync_api import sync_playwright
+
     try:
         vite = ensure_npm_tool("vite", VITE_VERSION)
     except BenchSetupError as exc:

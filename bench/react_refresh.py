@@ -34,6 +34,7 @@ from hmr import (
     Tool,
     free_port,
     median,
+    missing_browser,
     p90,
     running,
     shaker_command,
@@ -115,14 +116,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--edits", type=int, default=20)
     parser.add_argument("--strict", action="store_true", help="exit 1 when the target is missed")
     args = parser.parse_args(argv)
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        print("bench/react_refresh.py needs Playwright for Python", file=sys.stderr)
+    problem = missing_browser("bench/react_refresh.py")
+    if problem is not None:
+        print(problem, file=sys.stderr)
         return 2
-    if not Path(CHROMIUM).exists() or shutil.which("node") is None:
-        print(f"bench/react_refresh.py needs {CHROMIUM} and node", file=sys.stderr)
-        return 2
+    from playwright.sync_api import sync_playwright
+
     work = Path(tempfile.mkdtemp(prefix="shaker-bench-refresh-", dir=CACHE.parent))
     try:
         vite = ensure_npm_tool("vite", VITE_VERSION)

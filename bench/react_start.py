@@ -30,6 +30,7 @@ from hmr import (
     cold_start,
     free_port,
     median,
+    missing_browser,
     shaker_command,
     verdict,
     vite_tools,
@@ -79,14 +80,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--strict", action="store_true", help="exit 1 when the target is missed")
     args = parser.parse_args(argv)
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        print("bench/react_start.py needs Playwright for Python", file=sys.stderr)
+    problem = missing_browser("bench/react_start.py")
+    if problem is not None:
+        print(problem, file=sys.stderr)
         return 2
-    if not Path(CHROMIUM).exists() or shutil.which("node") is None:
-        print(f"bench/react_start.py needs {CHROMIUM} and node", file=sys.stderr)
-        return 2
+    from playwright.sync_api import sync_playwright
+
     work = Path(tempfile.mkdtemp(prefix="shaker-bench-react-", dir=CACHE.parent))
     try:
         vite = ensure_npm_tool("vite", VITE_VERSION)

@@ -41,6 +41,18 @@ DEFAULT_FS_DENY: tuple[str, ...] = (
     "*.pfx",
     ".npmrc",
     ".git/**",
+    ".yarnrc.yml",
+    "*.cer",
+    "*.der",
+    "id_rsa*",
+    "id_dsa*",
+    "id_ecdsa*",
+    "id_ed25519*",
+    ".netrc",
+    ".git-credentials",
+    ".ssh/**",
+    ".aws/**",
+    ".svn/**",
     CONFIG_FILENAME,
 )
 """Glob patterns never served (matched case-insensitively; a pattern without ``/`` matches a

@@ -1,9 +1,11 @@
 """``shaker preview``: serve a built ``dist/`` the way a production static host would.
 
 No client, no WebSocket, no transform: files as they are, with correct MIME types, gzip for
-text, ``Cache-Control: immutable`` for content-hashed assets (their name changes whenever
-their content does), ``no-cache`` plus an ETag for everything else, and an SPA fallback to
-``index.html`` for page requests that match no file.  The dev server's security defaults
+text files up to ``GZIP_MAX_BYTES`` (compressed once, in a thread, and cached), every other
+file streamed from disk with ``Range`` support, ``Cache-Control: immutable`` for
+content-hashed assets (their name changes whenever their content does), ``no-cache`` plus an
+ETag for everything else, and an SPA fallback to ``index.html`` for page requests that match
+no file.  The dev server's security defaults
 apply unchanged, through the same code: request-targets are canonicalised and refused by
 ``fs_guard`` (``..``, double encoding, NUL, backslashes), every file goes through
 ``guard_path`` with the ``server.fs_deny`` list, unknown ``Host`` names are refused (DNS
@@ -16,9 +18,11 @@ cross-origin reads.
 
 from __future__ import annotations
 
+import asyncio
 import errno
 import gzip
 import ipaddress
+import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -30,6 +34,12 @@ from shaker.config import DEFAULT_FS_DENY
 from shaker.pipeline.kinds import mime_type
 from shaker.web.fs_guard import DenyList, guard_path, parse_target
 from shaker.web.hosts import AllowedHosts, is_ip_literal
+from shaker.web.limits import (
+    ConnectionCap,
+    abort_connections,
+    connection_limit,
+    runner_options,
+)
 from shaker.web.listen import LOOPBACK_NAMES, WILDCARD_HOSTS, network_addresses
 from shaker.web.responses import BASE_HEADERS, etag_for, not_modified, plain
 
@@ -39,8 +49,11 @@ _HASHED = re.compile(r"(?:^|/)[^/]+-[0-9a-fA-F]{8,}\.[A-Za-z0-9]+$")
 _COMPRESSIBLE = ("text/", "application/javascript", "application/json", "image/svg+xml",
                  "application/manifest+json", "application/xml", "application/wasm")
 _MIN_GZIP = 256
+GZIP_MAX_BYTES = 1024 * 1024
+"""Text files up to this size are served gzipped from memory; larger ones are streamed."""
 _DEV_ONLY = frozenset({"@shaker", "@fs", "@id", "@vite"})  # dev-server URLs: never a page
 MAX_PORT_ATTEMPTS = 30
+SHUTDOWN_TIMEOUT = 3.0
 
 
 def is_hashed(path: str) -> bool:
@@ -95,10 +108,10 @@ class PreviewApp:
                 raise web.HTTPMovedPermanently(self.base + "/".join(segments) + "/")
             access = guard_path(access.path / "index.html", (self.outdir,), self.deny)
         if access.status == 200 and access.path is not None and access.path.is_file():
-            return self._file(request, access.path)
+            return await self._file(request, access.path)
         fallback = self._fallback(request, segments)
         if fallback is not None:
-            return self._file(request, fallback)
+            return await self._file(request, fallback)
         return plain(404, "Not found")
 
     def _fallback(self, request: web.Request, segments: tuple[str, ...]) -> Path | None:
@@ -118,22 +131,23 @@ class PreviewApp:
                 return access.path
         return None
 
-    def _file(self, request: web.Request, path: Path) -> web.StreamResponse:
-        stat = path.stat()
+    async def _file(self, request: web.Request, path: Path) -> web.StreamResponse:
+        stat = os.stat(path)
         stamp = (stat.st_mtime_ns, stat.st_size)
-        cached = self._cache.get(path)
         content_type = mime_type(path.name)
-        if cached is None or cached.stamp != stamp:
-            body = path.read_bytes()
-            gzipped = None
-            if content_type.startswith(_COMPRESSIBLE) and len(body) >= _MIN_GZIP:
-                gzipped = gzip.compress(body, 6, mtime=0)
-                if len(gzipped) >= len(body):
-                    gzipped = None
-            cached = self._cache[path] = _Cached(stamp, body, gzipped, etag_for(body))
         rel = path.relative_to(self.outdir).as_posix()
         headers = dict(BASE_HEADERS)
         headers["Cache-Control"] = IMMUTABLE if is_hashed(rel) else "no-cache"
+        compressible = (content_type.startswith(_COMPRESSIBLE)
+                        and _MIN_GZIP <= stat.st_size <= GZIP_MAX_BYTES)
+        if not compressible or "Range" in request.headers:
+            # Streamed from disk (sendfile), with Range, If-None-Match and a stat-based ETag.
+            headers["Content-Type"] = content_type
+            return web.FileResponse(path, headers=headers)
+        cached = self._cache.get(path)
+        if cached is None or cached.stamp != stamp:
+            cached = await asyncio.to_thread(_load, path, stamp)
+            self._cache[path] = cached
         headers["ETag"] = cached.etag
         if cached.gzipped is not None:
             headers["Vary"] = "Accept-Encoding"
@@ -145,6 +159,15 @@ class PreviewApp:
             headers["Content-Encoding"] = "gzip"
             body = cached.gzipped
         return web.Response(body=body, headers=headers)
+
+
+def _load(path: Path, stamp: tuple[int, int]) -> _Cached:
+    """Read and compress one small text file (in a worker thread)."""
+    body = path.read_bytes()
+    gzipped: bytes | None = gzip.compress(body, 6, mtime=0)
+    if gzipped is not None and len(gzipped) >= len(body):
+        gzipped = None
+    return _Cached(stamp, body, gzipped, etag_for(body))
 
 
 def create_preview_app(outdir: Path, *, base: str = "/",
@@ -180,9 +203,10 @@ class PreviewServer:
         self.network: list[str] = []
 
     async def start(self) -> None:
-        runner = web.AppRunner(self.app, handle_signals=False, access_log=None,
-                               shutdown_timeout=1.0)
+        runner = web.AppRunner(self.app, **runner_options())
         await runner.setup()
+        assert runner.server is not None
+        ConnectionCap(connection_limit()).install(runner.server)
         bind = None if self.host in WILDCARD_HOSTS else self.host
         port = self.port
         try:
@@ -223,10 +247,16 @@ class PreviewServer:
     def exposed(self) -> bool:
         return bool(self.network) or self.host in WILDCARD_HOSTS
 
-    async def close(self) -> None:
+    async def close(self, timeout: float = SHUTDOWN_TIMEOUT) -> None:
+        """Stop listening and close every connection; after ``timeout`` seconds the ones
+        still open (a client not reading a large file) are aborted."""
         if self._runner is not None:
             runner, self._runner = self._runner, None
-            await runner.cleanup()
+            server = runner.server
+            try:
+                await asyncio.wait_for(runner.cleanup(), timeout)
+            except asyncio.TimeoutError:
+                abort_connections(server)
 
 
 __all__ = ["DEFAULT_PORT", "PreviewServer", "create_preview_app", "is_hashed"]

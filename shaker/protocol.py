@@ -13,6 +13,17 @@ there.
 ClientCustom(event='hi', data=[1])
 >>> decode_client_message('not json') is None
 True
+
+Text crosses the wire as UTF-8, so a string holding a lone surrogate (JSON allows ``"\\ud800"``,
+UTF-8 cannot carry it) is refused at both edges: ``parse_client_message`` rejects a client
+message containing one, and ``encode_frame`` refuses a payload that cannot be encoded, raising
+``ProtocolError`` to whoever sent it. A frame is encoded once and the same bytes go to every
+client, so nothing that reaches a client's send queue can fail to encode.
+
+>>> parse_client_message('{"type":"custom","event":"x","data":"\\ud800"}')
+Traceback (most recent call last):
+  ...
+shaker.protocol.ProtocolError: invalid text: lone surrogate U+D800 (not valid UTF-8)
 """
 
 from __future__ import annotations
@@ -206,6 +217,9 @@ _ALWAYS = {"data"}
 
 
 def _to_wire(value: Any) -> Any:
+    """Payload dataclasses to dicts. Only payload structure is walked: ``Custom.data`` is
+    the sender's JSON value and goes to the encoder as it is (walking it would recurse once per
+    nesting level of data a client may have supplied)."""
     if isinstance(value, (tuple, list)):
         return [_to_wire(v) for v in value]
     if hasattr(value, "__dataclass_fields__"):
@@ -218,7 +232,7 @@ def _to_wire(value: Any) -> Any:
             item = getattr(value, name)
             if item is None and name not in _ALWAYS:
                 continue
-            out[_WIRE_NAMES.get(name, name)] = _to_wire(item)
+            out[_WIRE_NAMES.get(name, name)] = item if name == "data" else _to_wire(item)
         return out
     return value
 
@@ -240,9 +254,50 @@ def to_wire(payload: HotPayload | Mapping[str, Any]) -> dict[str, Any]:
     return wire
 
 
+def _unencodable(exc: UnicodeError) -> str:
+    if isinstance(exc, (UnicodeEncodeError, UnicodeDecodeError)):
+        bad = exc.object[exc.start : exc.start + 1]
+        if isinstance(bad, str) and bad:
+            return f"invalid text: lone surrogate U+{ord(bad):04X} (not valid UTF-8)"
+    return f"invalid text: {exc.reason if hasattr(exc, 'reason') else exc}"
+
+
+def encode_frame(payload: HotPayload | Mapping[str, Any]) -> bytes:
+    """One server→client payload as the UTF-8 bytes of one text frame (compact JSON).
+
+    Raises ``ProtocolError`` saying why when the payload is not valid JSON text: a string
+    with a lone surrogate, a value JSON cannot represent (a set, an object, NaN), nesting too
+    deep for the encoder. The caller (``server.ws.send``, ``client.send``) gets the error; no
+    client's connection is touched.
+    """
+    wire = to_wire(payload)
+    try:
+        text = json.dumps(wire, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+        return text.encode("utf-8")
+    except UnicodeError as exc:
+        raise ProtocolError(_unencodable(exc)) from None
+    except RecursionError:
+        raise ProtocolError("payload nested too deeply to encode") from None
+    except (TypeError, ValueError) as exc:
+        raise ProtocolError(f"payload is not JSON: {exc}") from None
+
+
 def encode(payload: HotPayload | Mapping[str, Any]) -> str:
-    """Serialise one server→client payload into the text of one frame (compact JSON)."""
-    return json.dumps(to_wire(payload), separators=(",", ":"), ensure_ascii=False)
+    """Serialise one server→client payload into the text of one frame (compact JSON); raises
+    ``ProtocolError`` as ``encode_frame`` does."""
+    return encode_frame(payload).decode("utf-8")
+
+
+def _check_text(value: Any) -> None:
+    """Raise ``ProtocolError`` if a decoded client value holds a string that is not valid
+    UTF-8 text (a lone surrogate from a ``\\uD800`` escape): such a string cannot be logged,
+    compared sensibly or sent back to any client."""
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeError as exc:
+        raise ProtocolError(_unencodable(exc)) from None
+    except RecursionError:
+        raise ProtocolError("message nested too deeply") from None
 
 
 def parse_client_message(text: str) -> ClientMessage:
@@ -253,6 +308,7 @@ def parse_client_message(text: str) -> ClientMessage:
         raise ProtocolError(f"invalid JSON: {exc}") from None
     if not isinstance(value, dict):
         raise ProtocolError(f"expected a JSON object, got {type(value).__name__}")
+    _check_text(value)
     kind = value.get("type")
     if kind == "ping":
         return ClientPing()

@@ -386,3 +386,46 @@ def test_output_directory_must_not_contain_the_project(tmp_path: Path) -> None:
     project = write(tmp_path / "app", {"index.html": ""})
     with pytest.raises(ValueError, match="would replace the project"):
         build(project, BuildOptions(outdir=".."))
+
+
+# -- the dev server's file-access rules apply to what the build copies ---------------------------
+
+SECRET = "TOP-SECRET-VALUE"
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "symlink"), reason="needs symlinks")
+def test_symlinks_out_of_the_root_are_not_copied_into_dist(tmp_path: Path) -> None:
+    """Before: ``public/`` was copied with ``shutil.copytree``, which follows symlinks, and a
+    page symlinked to a file outside ROOT was built, so ``dist/`` held files the dev server
+    refuses to serve."""
+    import os
+
+    outside = write(tmp_path / "outside", {"id_rsa": SECRET, "page.html": f"<p>{SECRET}</p>",
+                                           "dir/creds.txt": SECRET})
+    root = write(tmp_path / "app", {
+        "index.html": '<script type="module" src="/main.js"></script>',
+        "main.js": "console.log(1);\n",
+        "public/robots.txt": "ok",
+        "public/shared/logo.txt": "logo",
+        "docs/readme.txt": "inside",
+    })
+    (root / "public" / "key.txt").symlink_to(outside / "id_rsa")
+    (root / "public" / "leak").symlink_to(outside / "dir", target_is_directory=True)
+    (root / "public" / "docs").symlink_to(root / "docs", target_is_directory=True)  # inside
+    (root / "public" / "loop").symlink_to(root / "public", target_is_directory=True)
+    (root / "stolen.html").symlink_to(outside / "page.html")
+    os.mkfifo(root / "public" / "pipe.txt")
+    os.mkfifo(root / "pipe.html")  # a page search must not open it (it would block)
+    result = build(root, BuildOptions())
+    files = snapshot(result.outdir)
+    assert not any(SECRET.encode() in data for data in files.values())
+    assert "key.txt" not in files and "stolen.html" not in files
+    assert not any(name.startswith("leak") for name in files)
+    assert files["robots.txt"] == b"ok" and files["shared/logo.txt"] == b"logo"
+    assert files["docs/readme.txt"] == b"inside"  # a link that stays inside ROOT is fine
+    assert "pipe.txt" not in files
+    warnings = "\n".join(str(w.message) for w in result.warnings)
+    for name in ("public/key.txt", "public/leak", "stolen.html"):
+        assert f"{name}: " in warnings and "outside the project" in warnings, name
+    assert "public/pipe.txt: not a regular file" in warnings
+    assert "pipe.html: not a regular file" in warnings and "pipe.html" not in files

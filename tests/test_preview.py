@@ -195,3 +195,81 @@ async def test_server_binds_localhost_and_moves_off_a_busy_port(dist: Path) -> N
             assert response.status == 200
     finally:
         await first.close()
+
+
+# -- large files, ranges, special files, slow requests ------------------------------------------
+
+
+@async_test
+async def test_large_files_are_streamed_with_ranges_and_never_compressed_on_the_loop(
+    dist: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before: a 159 MB file was read whole and gzipped on the event loop at every change,
+    kept in memory, and ``Range`` was ignored (200 with everything)."""
+    import os
+    import threading
+
+    big = dist / "assets" / "big-0123abcd.js"
+    size = 24 * 1024 * 1024
+    with big.open("wb") as fh:
+        fh.truncate(size)  # sparse: cheap to make, and as compressible as it gets
+    compressed: list[tuple[int, bool]] = []
+    real = gzip.compress
+
+    def recording(data: bytes, *args: Any, **kwargs: Any) -> bytes:
+        compressed.append((len(data), threading.current_thread() is threading.main_thread()))
+        return real(data, *args, **kwargs)
+
+    monkeypatch.setattr(shaker.preview.gzip, "compress", recording)
+    path = "/assets/big-0123abcd.js"
+    async with serve(dist) as client:
+        whole = await client.get(path, headers={"Accept-Encoding": "gzip"},
+                                 auto_decompress=False)
+        assert whole.status == 200 and "Content-Encoding" not in whole.headers
+        assert int(whole.headers["Content-Length"]) == size
+        assert whole.headers["Cache-Control"] == IMMUTABLE
+        assert whole.headers["Content-Type"] == "text/javascript; charset=utf-8"
+        assert len(await whole.read()) == size
+        part = await client.get(path, headers={"Range": "bytes=10-19"})
+        assert part.status == 206 and await part.read() == b"\0" * 10
+        assert part.headers["Content-Range"] == f"bytes 10-19/{size}"
+        again = await client.get(path, headers={"If-None-Match": whole.headers["ETag"]})
+        assert again.status == 304
+        small = f"/assets/{asset(dist, 'main-')}"
+        zipped = await client.get(small, headers={"Accept-Encoding": "gzip"},
+                                  auto_decompress=False)
+        assert zipped.headers["Content-Encoding"] == "gzip"  # small text: still gzipped
+        ranged = await client.get(small, headers={"Range": "bytes=0-5"})
+        assert ranged.status == 206 and len(await ranged.read()) == 6
+    assert compressed and all(n <= shaker.preview.GZIP_MAX_BYTES for n, _ in compressed)
+    assert not any(on_loop for _, on_loop in compressed)
+    assert os.path.getsize(big) == size
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "mkfifo"), reason="needs FIFOs")
+@async_test
+async def test_a_fifo_in_the_output_is_refused(dist: Path) -> None:
+    import os
+
+    os.mkfifo(dist / "assets" / "pipe-0123abcd.js")
+    async with serve(dist) as client:
+        status, _ = await raw_get(client, "/assets/pipe-0123abcd.js")
+        assert status in (403, 404)
+        assert (await client.get("/")).status == 200
+
+
+@async_test
+async def test_preview_closes_half_open_requests(
+    dist: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("shaker.web.limits.HEADER_TIMEOUT", 0.5)
+    server = PreviewServer(dist, host="127.0.0.1", port=0)
+    await server.start()
+    try:
+        reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+        writer.write(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: a")
+        await writer.drain()
+        assert await asyncio.wait_for(reader.read(), 5) == b""
+        writer.close()
+    finally:
+        await server.close()

@@ -232,7 +232,7 @@ async def test_raising_handler_is_logged_and_the_server_goes_on(
         assert await receive_json(ws) == {"type": "custom", "event": "after", "data": 1}
         await assert_silent(ws)
         await assert_silent(other)
-    records = [r for r in caplog.records if r.name == "shaker" and r.exc_info]
+    records = [r for r in caplog.records if r.name == "shaker" and "Traceback" in r.getMessage()]
     assert len(records) == 1
     assert "'boom'" in records[0].getMessage()
     assert "handler exploded" in caplog.text and "Traceback" in caplog.text
@@ -413,8 +413,8 @@ async def test_close_closes_every_socket(root: Path) -> None:
         await h.server.close()
         for ws in sockets:
             message = await ws.receive(timeout=10)
-            assert message.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED)
-            assert ws.close_code == 1001
+            # the server's close frame arrives; the client's reply may find the socket gone
+            assert (message.type, message.data) == (aiohttp.WSMsgType.CLOSE, 1001)
         assert h.server.ws.clients == frozenset()
 
 

@@ -179,3 +179,46 @@ def test_decode_invalid(text: str, reason: str) -> None:
     assert decode_client_message(text) is None
     with pytest.raises(ProtocolError, match=reason):
         parse_client_message(text)
+
+
+# -- text that cannot cross the wire --------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", [
+    '{"type":"custom","event":"x","data":"\\ud800"}',
+    '{"type":"custom","event":"\\udfff","data":1}',
+    '{"type":"custom","event":"x","data":{"\\ud800":1}}',
+    '{"type":"custom","event":"x","data":[["a", "\\udc00b"]]}',
+])
+def test_a_lone_surrogate_in_a_client_message_is_refused(text: str) -> None:
+    with pytest.raises(ProtocolError, match=r"lone surrogate U\+D[89A-F][0-9A-F]{2}"):
+        parse_client_message(text)
+
+
+def test_a_surrogate_pair_escape_is_text() -> None:
+    assert parse_client_message('{"type":"custom","event":"x","data":"\\ud83d\\ude00"}') == (
+        ClientCustom("x", "\U0001f600"))
+
+
+@pytest.mark.parametrize("data, reason", [
+    ("\ud800", "lone surrogate U\\+D800"),
+    ({"k": {"\udc80": 1}}, "lone surrogate U\\+DC80"),
+    ({1, 2}, "not JSON"),
+    (float("nan"), "not JSON"),
+    (object(), "not JSON"),
+])
+def test_encode_frame_refuses_what_is_not_json_text(data: object, reason: str) -> None:
+    with pytest.raises(ProtocolError, match=reason):
+        protocol.encode_frame(Custom("x", data))
+    with pytest.raises(ProtocolError, match=reason):
+        encode({"type": "custom", "event": "x", "data": data})
+
+
+def test_encode_frame_is_utf8_bytes_and_data_is_not_walked() -> None:
+    frame = protocol.encode_frame(Custom("é", [1]))
+    assert frame == '{"type":"custom","event":"é","data":[1]}'.encode()
+    deep: list[object] = []
+    for _ in range(900):  # a client-supplied value 900 levels deep, echoed by a plugin
+        deep = [deep]
+    frame = protocol.encode_frame(Custom("x", deep))
+    assert frame.count(b"[") == 901

@@ -371,3 +371,80 @@ async def test_token_is_per_start(project: Path) -> None:
         assert first.server.token != second.server.token
         assert len(first.server.token) >= 12
         assert await handshake_status(second, token=first.server.token) == 403
+
+
+# -- deny-list gaps, special files, /@id/ ------------------------------------------------------
+
+CREDENTIALS = (
+    ".yarnrc.yml", "certs/site.cer", "certs/site.der", "certs/SITE.CER", "id_rsa", "id_rsa.pub",
+    "keys/id_ed25519", "keys/id_ecdsa", "keys/id_dsa", ".netrc", ".git-credentials",
+    ".aws/credentials", ".aws/config", ".svn/entries", ".ssh/config", "sub/.ssh/known_hosts",
+)
+
+
+@async_test
+async def test_key_and_credential_files_are_denied_by_default(tmp_path: Path) -> None:
+    """Before: ``.yarnrc.yml``, ``*.cer``, ``*.der``, SSH keys, ``.netrc``, ``.aws/`` and
+    ``.svn/`` were served (Vite denies the first three)."""
+    root = write(tmp_path, {"index.html": "<p>x</p>", "public/id_rsa": SECRET,
+                            **{name: SECRET for name in CREDENTIALS}})
+    async with serve(root) as h:
+        for name in (*CREDENTIALS, "id_rsa?raw", "certs/site.der?import", "id_rsa.pub?url"):
+            status, body = await h.raw("/" + name)
+            assert status == 403 and SECRET.encode() not in body, name
+        status, body = await h.raw("/id_rsa")  # public/ is guarded alike
+        assert status == 403 and SECRET.encode() not in body
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+@async_test
+async def test_a_fifo_is_refused_and_the_server_does_not_hang(tmp_path: Path) -> None:
+    """Before: ``GET /evil.js`` opened the FIFO in the module worker, which blocked forever
+    (and every module build after it waited behind it)."""
+    root = write(tmp_path, {"index.html": "<p>x</p>", "main.js": "export default 1;\n"})
+    for name in ("evil.js", "evil.css", "public/pipe.txt", "evil.json"):
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        os.mkfifo(root / name)
+    async with serve(root) as h:
+        for target in ("/evil.js", "/evil.css?import", "/pipe.txt", "/evil.json?import",
+                       "/evil.js?raw"):
+            assert (await h.raw(target))[0] in (403, 404), target
+        status, body = await h.raw("/main.js")
+        assert status == 200 and b"export default 1" in body
+
+
+@async_test
+async def test_an_absolute_virtual_id_passes_the_fs_guard(project: Path) -> None:
+    """``/@id/<id>`` hands ``id`` to plugins' ``load``; an id that is a file path must pass the
+    same guard as the file itself. A POSIX request-target cannot carry one (``//`` collapses),
+    Windows' ``/@id/C:/...`` can: the Target is built as such a request would produce it."""
+    from aiohttp.test_utils import make_mocked_request
+
+    from shaker.dev.app import TARGET_KEY, Dispatcher
+    from shaker.web.fs_guard import Target
+
+    loaded: list[str] = []
+
+    def load(id: str) -> str | None:
+        loaded.append(id)
+        return Path(id).read_text() if Path(id).is_file() else None
+
+    from shaker.plugin import Plugin
+
+    config = Config(plugins=[Plugin(name="naive-loader", load=load)])
+    outside = (project.parent / "outside" / "secret.txt").resolve()
+    async with serve(project, config) as h:
+        dispatcher = Dispatcher(h.server)
+        for path, expected in ((outside, 403), (project.resolve() / ".env", 403),
+                               (project.resolve() / "nope.js", 404)):
+            request = make_mocked_request("GET", "/@id/x", headers={"Host": h.host})
+            request[TARGET_KEY] = Target(segments=("@id", str(path)))
+            answer = await dispatcher.handle(request)
+            assert answer.status == expected, path
+            assert SECRET.encode() not in (answer.body or b"")
+        assert loaded == []  # refused before any plugin saw the id
+        inside = project.resolve() / "src" / "main.js"
+        request = make_mocked_request("GET", "/@id/x", headers={"Host": h.host})
+        request[TARGET_KEY] = Target(segments=("@id", str(inside)))
+        assert (await dispatcher.handle(request)).status == 200
+        assert loaded == [str(inside)]

@@ -127,3 +127,41 @@ def write(root: Path, files: dict[str, str | bytes]) -> Path:
         else:
             path.write_text(content, encoding="utf-8")
     return root
+
+
+async def raw_socket(port: int, path: str, *, rcvbuf: int = 4096,
+                     headers: dict[str, str] | None = None) -> tuple[asyncio.StreamReader,
+                                                                     asyncio.StreamWriter]:
+    """A WebSocket opened by hand on 127.0.0.1:``port`` (``path`` with its query), then left
+    alone: it reads only its handshake response, so a server writing to it fills a small
+    receive buffer (``rcvbuf``) and then its own send buffer, as a tab that stopped reading."""
+    import base64
+    import os
+    import socket
+
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+    sock.setblocking(False)
+    await asyncio.get_running_loop().sock_connect(sock, ("127.0.0.1", port))
+    reader, writer = await asyncio.open_connection(sock=sock, limit=rcvbuf)
+    fields = {
+        "Host": f"127.0.0.1:{port}",
+        "Upgrade": "websocket",
+        "Connection": "Upgrade",
+        "Sec-WebSocket-Key": base64.b64encode(os.urandom(16)).decode(),
+        "Sec-WebSocket-Version": "13",
+        "Sec-WebSocket-Protocol": "shaker-hmr",
+        **(headers or {}),
+    }
+    lines = [f"GET {path} HTTP/1.1"] + [f"{k}: {v}" for k, v in fields.items()]
+    writer.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
+    await writer.drain()
+    head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), RECEIVE_TIMEOUT)
+    assert head.startswith(b"HTTP/1.1 101"), head
+    return reader, writer
+
+
+async def stalled_ws(server: DevServer, port: int, **kwargs: Any
+                     ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    """A hot-channel client that stops reading right after the handshake (``raw_socket``)."""
+    return await raw_socket(port, f"{server.ws_path}?token={server.token}", **kwargs)

@@ -113,24 +113,58 @@ class BuildError(ShakerError):
         return "\n\n".join(p.render(color) for p in self.problems)
 
 
-def _pages(root: Path, options: BuildOptions, outdir: Path, public: Path) -> list[Path]:
+def _inside(path: Path | str, root: Path) -> bool:
+    """Whether ``path``'s real location (symlinks followed) is ``root`` or under it: the dev
+    server's rule for what may be served, applied to what the build copies."""
+    real = os.path.realpath(path)
+    return real == str(root) or real.startswith(str(root) + os.sep)
+
+
+def _outside_warning(path: Path, root: Path, what: str) -> Diagnostic:
+    rel = os.path.relpath(path, root).replace(os.sep, "/")
+    return Diagnostic(Severity.WARNING, f"{rel}: {what} is a symlink to "
+                      f"{os.path.realpath(path)}, outside the project; skipped (the dev server "
+                      "refuses it too)", str(path), 0, 1, 1, id="outside-root")
+
+
+def _not_a_file(path: Path, root: Path) -> Diagnostic:
+    rel = os.path.relpath(path, root).replace(os.sep, "/")
+    return Diagnostic(Severity.WARNING, f"{rel}: not a regular file; skipped", str(path), 0, 1,
+                      1, id="not-a-file")
+
+
+def _pages(root: Path, options: BuildOptions, outdir: Path, public: Path,
+           warnings: list[Diagnostic] | None = None) -> list[Path]:
     """Every ``.html`` under the root, except in dependencies, virtual environments, build
-    outputs, ``public/`` and dot-directories (``build.entries`` replaces this search)."""
+    outputs, ``public/`` and dot-directories (``build.entries`` replaces this search).
+    Symlinked directories are not followed; a page that is a symlink to a file outside the
+    root is skipped with a warning."""
     found = []
     for directory, dirs, files in os.walk(root):
         here = Path(directory)
         dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in _SKIP_DIRS
                          and here / d not in (outdir, public)
                          and not (here / d / "pyvenv.cfg").exists())
-        found += [here / f for f in sorted(files) if f.endswith(".html")]
+        for name in sorted(files):
+            if not name.endswith(".html"):
+                continue
+            if not _inside(here / name, root):
+                if warnings is not None:
+                    warnings.append(_outside_warning(here / name, root, "page"))
+                continue
+            if not os.path.isfile(here / name):
+                if warnings is not None:
+                    warnings.append(_not_a_file(here / name, root))
+                continue
+            found.append(here / name)
     return found
 
 
-def _entries(root: Path, options: BuildOptions, outdir: Path, public: Path
-             ) -> tuple[list[Path], list[Path]]:
+def _entries(root: Path, options: BuildOptions, outdir: Path, public: Path,
+             warnings: list[Diagnostic] | None = None) -> tuple[list[Path], list[Path]]:
     """(HTML pages, other entry files) from ``build.entries``; the default finds pages."""
     if tuple(options.entries) == DEFAULT_ENTRIES:
-        pages = _pages(root, options, outdir, public)
+        pages = _pages(root, options, outdir, public, warnings)
         if not pages:
             raise BuildError([Problem(Diagnostic(Severity.ERROR, "no index.html (or other "
                                       "page) in the project, and no build.entries in "
@@ -203,8 +237,10 @@ def build(root: Path, options: BuildOptions | None = None) -> BuildResult:
         root, "production", options.base, dict(options.define), load_env(root, "production"),
         keep_hot=options.keep_hot, sourcemap=options.sourcemap,
         public_dir=public if public.is_dir() else None), PluginContainer(options.plugins))
-    page_files, entry_files = _entries(root, options, outdir, public)
+    skipped: list[Diagnostic] = []
+    page_files, entry_files = _entries(root, options, outdir, public, skipped)
     pages, inline, problems, warnings = _plan_pages(root, page_files, pipeline.resolver)
+    warnings = skipped + warnings
     entries = [node for page in pages for _, node in page.refs]
     for file in entry_files:
         role = "css" if file.suffix == ".css" else "js"
@@ -236,7 +272,7 @@ def build(root: Path, options: BuildOptions | None = None) -> BuildResult:
         text = to_json(build_manifest(chunks)).encode()
         files["manifest.json"] = (text, "manifest")
         files[".vite/manifest.json"] = (text, "manifest")
-    report = _write(outdir, files, public if public.is_dir() else None)
+    report = _write(outdir, files, public if public.is_dir() else None, root, warnings)
     result = BuildResult(outdir, report, modules=sum(1 for n in outputs if n.role in (
         "js", "inline")), warnings=warnings)
     result.dropped = [os.path.relpath(n.path, root) for n in shaken.dropped]
@@ -254,7 +290,36 @@ def _kind(name: str) -> str:
     return "asset"
 
 
-def _write(outdir: Path, files: Mapping[str, tuple[bytes, str]], public: Path | None
+def _copy_public(public: Path, tmp: Path, root: Path, warnings: list[Diagnostic]) -> None:
+    """Copy ``public/`` into ``tmp`` as the dev server would serve it: regular files whose
+    real location is inside the root. A symlink that leaves the root (file or directory) is
+    skipped with a warning; so is anything that is not a regular file (a FIFO would block the
+    copy forever); a symlinked directory inside the root is copied once (no loops)."""
+    seen: set[str] = set()
+    stack = [(public, tmp)]
+    while stack:
+        source, target = stack.pop()
+        real = os.path.realpath(source)
+        if real in seen:
+            continue
+        seen.add(real)
+        target.mkdir(parents=True, exist_ok=True)
+        with os.scandir(source) as entries:
+            for entry in sorted(entries, key=lambda e: e.name):
+                path = Path(entry.path)
+                if entry.is_symlink() and not _inside(path, root):
+                    warnings.append(_outside_warning(path, root, "public file"))
+                    continue
+                if entry.is_dir():
+                    stack.append((path, target / entry.name))
+                elif entry.is_file():
+                    shutil.copy2(path, target / entry.name)
+                else:
+                    warnings.append(_not_a_file(path, root))
+
+
+def _write(outdir: Path, files: Mapping[str, tuple[bytes, str]], public: Path | None,
+           root: Path | None = None, warnings: list[Diagnostic] | None = None
            ) -> list[OutputFile]:
     """Write into a sibling temporary directory, then swap it in (the old one goes last).
 
@@ -270,7 +335,8 @@ def _write(outdir: Path, files: Mapping[str, tuple[bytes, str]], public: Path | 
     with Staging(outdir) as staging:
         tmp = staging.path
         if public is not None:
-            shutil.copytree(public, tmp, dirs_exist_ok=True)
+            _copy_public(public, tmp, root or public.parent,
+                         warnings if warnings is not None else [])
             for directory, _dirs, names in os.walk(tmp):
                 for name in names:
                     path = Path(directory) / name

@@ -130,7 +130,14 @@ class Dispatcher:
             return respond(request, vite_client_module(self.base), JS_MIME)
         modules = self.server.modules
         if path.startswith(VIRTUAL_PREFIX):
-            return await modules.serve_virtual(request, virtual_id(path[len(VIRTUAL_PREFIX) :]))
+            id = virtual_id(path[len(VIRTUAL_PREFIX) :])
+            if os.path.isabs(id):  # a file path: the same rules as any file, before any plugin
+                access = guard_path(Path(os.path.normpath(id)), self.server.allowed_roots,
+                                    self.server.deny)
+                if access.status != 200:
+                    return plain(access.status, "Not found" if access.status == 404 else
+                                 f"403 Restricted: {path} is outside the serving allow list")
+            return await modules.serve_virtual(request, id)
         if path == REACT_REFRESH_PATH:
             return modules.serve_react_refresh(request)
         if path.startswith(FS_PREFIX + "/"):

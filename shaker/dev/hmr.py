@@ -35,6 +35,7 @@ from shaker.dev.imports import virtual_url
 from shaker.dev.modules import ModuleServer
 from shaker.pipeline.kinds import HTML_EXTENSIONS, module_kind
 from shaker.pipeline.plugins import PluginContainer, PluginError
+from shaker.web.logsafe import printable
 
 if TYPE_CHECKING:
     from shaker.dev.hot_channel import HotChannel
@@ -234,7 +235,8 @@ class HotUpdates:
         self.graph.invalidate(urls, timestamp)
         ws = self.server.ws
         if decision.reload_reason is not None:
-            logger.info("page reload %s (%s)", self._short(file), decision.reload_reason)
+            logger.info("page reload %s (%s)", printable(self._short(file)),
+                        printable(decision.reload_reason, 1000))
             ws.send(
                 protocol.FullReload(
                     path="*", triggered_by=file or None, reason=decision.reload_reason
@@ -261,9 +263,11 @@ class HotUpdates:
         message = data.get("message")
         async with self.lock:
             if not self.graph.take_invalidation(path):
-                logger.debug("hmr: ignored invalidate %s (already handled, or not updated)", path)
+                logger.debug("hmr: ignored invalidate %s (already handled, or not updated)",
+                             printable(path))
                 return
-            logger.info("hmr invalidate %s%s", path, f": {message}" if message else "")
+            logger.info("hmr invalidate %s%s", printable(path),
+                        f": {printable(message)}" if message else "")
             node = self.graph.get(path)
             assert node is not None
             decision = decide_invalidate(

@@ -32,7 +32,6 @@ import os
 import re
 import traceback
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,6 +42,7 @@ from shaker import protocol
 from shaker.dev.graph import ModuleFacts, ModuleGraph
 from shaker.dev.imports import ImportWriter, file_url, under_base, virtual_url
 from shaker.dev.linking import Linking, Links, linking_of
+from shaker.dev.worker import Worker, WorkerTimeout
 from shaker.diagnostics import Diagnostic
 from shaker.errors import ShakerSyntaxError
 from shaker.pipeline.generated import fill, style_module, template, url_module
@@ -55,7 +55,7 @@ from shaker.pipeline.kinds import (
     query_flags,
 )
 from shaker.pipeline.pipeline import Pipeline, PipelineOptions, new_resolver
-from shaker.pipeline.plugins import PluginContainer, PluginError
+from shaker.pipeline.plugins import HOOK_TIMEOUT, PluginContainer, PluginError
 from shaker.pipeline.record import ModuleError, ModuleRecord, display_name
 from shaker.pipeline.resolve import is_browser_external
 from shaker.protocol import CLIENT_PATH
@@ -67,6 +67,9 @@ logger = logging.getLogger("shaker")
 _HEAD = re.compile(r"<head(?:\s[^>]*)?>", re.IGNORECASE)
 _HTML = re.compile(r"<html(?:\s[^>]*)?>", re.IGNORECASE)
 _DOCTYPE = re.compile(r"<!doctype[^>]*>", re.IGNORECASE)
+BUILD_TIMEOUT = HOOK_TIMEOUT
+"""Seconds one build may take in the worker thread (a plugin hook that never returns): then
+the request fails and later builds run on a new thread (``shaker.dev.worker``)."""
 
 
 def rebase_html(text: str, base: str) -> str:
@@ -177,7 +180,7 @@ class ModuleServer:
         self.module_files: dict[str, Path] = {}
         self._cache: dict[tuple[str, str, str], _Cached] = {}
         self._keys_by_file: dict[str, set[tuple[str, str, str]]] = {}
-        self._executor: ThreadPoolExecutor | None = None
+        self._worker = Worker("shaker-pipeline")
         self.links = Links(root)
         self._parsed: dict[str, Any] = {}
         """Project file → its last parse (used and updated in the worker thread only)."""
@@ -206,19 +209,19 @@ class ModuleServer:
 
     async def _run(self, fn: Callable[..., Any], *args: Any) -> Any:
         """Run a pipeline step off the event loop; async plugin hooks come back to it."""
-        loop = asyncio.get_running_loop()
-        self.plugins.loop = loop
-        if self._executor is None:
-            # One thread: modules build one at a time, as they did on the loop, but the loop
-            # keeps answering (tree-sitter's parser is not shared between threads).
-            self._executor = ThreadPoolExecutor(1, thread_name_prefix="shaker-pipeline")
-        return await loop.run_in_executor(self._executor, fn, *args)
+        self.plugins.loop = asyncio.get_running_loop()
+        # One thread: modules build one at a time, as they did on the loop, but the loop
+        # keeps answering (tree-sitter's parser is not shared between threads).
+        try:
+            return await self._worker.run(fn, args, timeout=BUILD_TIMEOUT)
+        except WorkerTimeout:
+            raise TimeoutError(
+                f"the module build did not finish within {BUILD_TIMEOUT:g} s (a plugin hook "
+                "that never returns?); later builds run on a new worker thread") from None
 
     def close(self) -> None:
-        """Stop the worker thread (the server is closing)."""
-        if self._executor is not None:
-            self._executor.shutdown(wait=False, cancel_futures=True)
-            self._executor = None
+        """Stop the worker thread (the server is closing; a stuck one is abandoned)."""
+        self._worker.close()
 
     # -- entry points -----------------------------------------------------------------------
 

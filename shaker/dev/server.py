@@ -13,7 +13,7 @@ import errno
 import ipaddress
 import logging
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -37,11 +37,20 @@ from shaker.pipeline.plugins import PluginContainer
 from shaker.web.cors import CorsPolicy
 from shaker.web.fs_guard import DenyList
 from shaker.web.hosts import AllowedHosts, is_ip_literal
+from shaker.web.limits import (
+    ConnectionCap,
+    abort_connections,
+    connection_limit,
+    runner_options,
+)
 from shaker.web.listen import LOOPBACK_NAMES, WILDCARD_HOSTS, network_addresses
+from shaker.web.logsafe import printable
 
 logger = logging.getLogger("shaker")
 
 MAX_PORT_ATTEMPTS = 30
+SHUTDOWN_TIMEOUT = 3.0
+"""Seconds ``DevServer.close`` takes at most: then every socket still open is aborted."""
 
 
 class PortInUseError(OSError):
@@ -96,6 +105,20 @@ class BuildOutputs:
         return path in self.dirs or any(parent in self.dirs for parent in path.parents)
 
 
+def _logged_broadcast(send: Callable[[protocol.HotPayload], None]
+                      ) -> Callable[[protocol.HotPayload], None]:
+    """``send`` for payloads the server builds (an error for the overlay): one that cannot be
+    encoded (a file name that is not UTF-8) is logged instead of failing the request."""
+
+    def broadcast(payload: protocol.HotPayload) -> None:
+        try:
+            send(payload)
+        except protocol.ProtocolError as exc:
+            logger.warning("not sent to the pages: %s", printable(exc))
+
+    return broadcast
+
+
 class DevServer:
     """The development server. Plugins use ``server.ws``, ``server.config``, ``server.root``."""
 
@@ -142,7 +165,7 @@ class DevServer:
             base=config.base,
             define=config.define,
             plugins=self.plugins,
-            broadcast=self.ws.send,
+            broadcast=_logged_broadcast(self.ws.send),
             graph=self.graph,
             on_prune=lambda urls: self.hmr.pruned(urls),
             env=load_env(self.root, "development"),
@@ -163,6 +186,8 @@ class DevServer:
         self.port: int | None = None
         self.urls = ServerUrls((), ())
         self._runner: web.AppRunner | None = None
+        self.connections: ConnectionCap | None = None
+        """Refuses connections over the descriptor budget (``shaker.web.limits``)."""
 
     @property
     def module_files(self) -> dict[str, Path]:
@@ -184,8 +209,11 @@ class DevServer:
     async def start(self) -> None:
         """Bind ``server.host``:``server.port``, moving up to a free port unless ``strict_port``."""
         app = await self.setup()
-        runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=1.0)
+        runner = web.AppRunner(app, **runner_options())
         await runner.setup()
+        assert runner.server is not None
+        self.connections = ConnectionCap(connection_limit())
+        self.connections.install(runner.server)
         settings = self.config.server
         host = settings.host or "localhost"
         bind_host: str | None = None if host in WILDCARD_HOSTS else host
@@ -267,15 +295,27 @@ class DevServer:
         """Whether the server listens beyond this machine (the banner then warns)."""
         return bool(self.urls.network) or self.config.server.host in WILDCARD_HOSTS
 
-    async def close(self) -> None:
-        """Stop watching; close every WebSocket (1001), then the listening sockets."""
+    async def close(self, timeout: float = SHUTDOWN_TIMEOUT) -> None:
+        """Stop watching; close every WebSocket (1001), then the listening sockets; all of it
+        within ``timeout`` seconds, after which every connection still open is aborted."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        runner, self._runner = self._runner, None
         if self.watcher is not None:
             watcher, self.watcher = self.watcher, None
-            await watcher.stop()
-        await self.ws.close()
+            try:
+                await asyncio.wait_for(watcher.stop(), max(0.1, deadline - loop.time()))
+            except asyncio.TimeoutError:
+                logger.warning("the file watcher did not stop in time")
+        await self.ws.close(max(0.1, deadline - loop.time() - 0.5))
         self.modules.close()
         if self.proxy is not None:
             await self.proxy.close()
-        if self._runner is not None:
-            runner, self._runner = self._runner, None
-            await runner.cleanup()
+        if runner is not None:
+            server = runner.server
+            try:
+                await asyncio.wait_for(runner.cleanup(), max(0.1, deadline - loop.time()))
+            except asyncio.TimeoutError:
+                aborted = abort_connections(server)
+                logger.warning("shutdown deadline (%g s) passed: aborted %d connection(s)",
+                               timeout, aborted)

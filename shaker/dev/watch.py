@@ -2,9 +2,15 @@
 
 watchfiles does the watching (inotify, FSEvents, ReadDirectoryChangesW, or polling with
 ``use_polling`` for containers with bind mounts, network drives and WSL's ``/mnt``), in one
-thread that hands coalesced batches to the event loop.  Its step, the quiet time that ends a
-batch, is the ``debounce_ms`` (2 ms by default): each millisecond there is a millisecond of
-HMR latency, and the cost is a timer wake-up per step while idle (about 1% of a core at 2 ms).
+thread that hands coalesced batches to the event loop. It watches each directory on its own
+(``watched_dirs``: ROOT and every directory under it except ignored ones such as
+``node_modules`` and ``.git``, never through a symlink), because watchfiles cannot skip a
+directory of a recursive watch; a directory created or removed updates the set. It survives a
+file name that is not UTF-8 and ROOT being deleted and created again (both logged).
+
+Its step, the quiet time that ends a batch, is the ``debounce_ms`` (2 ms by default): each
+millisecond there is a millisecond of HMR latency, and the cost is a timer wake-up per step
+while idle (about 1% of a core at 2 ms).
 
 A batch ends after ``debounce_ms`` without a new event (at most ``max_batch_ms`` after its
 first), so an editor's truncate-then-write or write-then-rename arrives as one change. A batch
@@ -27,10 +33,13 @@ import fnmatch
 import logging
 import os
 import threading
+import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
+
+from shaker.web.logsafe import printable
 
 logger = logging.getLogger("shaker")
 
@@ -124,7 +133,7 @@ def _files_in(directory: Path, root: Path, globs: Sequence[str], dirs: Sequence[
         subdirs[:] = [d for d in subdirs if d not in dirs]
         for name in names:
             path = Path(parent, name)
-            if not is_ignored(path, root, globs, dirs):
+            if _decodable(str(path)) and not is_ignored(path, root, globs, dirs):
                 found.append(path)
     return found
 
@@ -255,16 +264,102 @@ def _recheck(changes: list[FileChange]) -> list[FileChange]:
 
 WATCHFILES_MIN_STEP_MS = 1
 """watchfiles checks its event set every step: a shorter step costs CPU while idle."""
+ROOT_CHECK_MS = 500
+"""How often (ms) the watcher checks that ROOT is still the directory it watches."""
+RESTART_DELAY = 0.2
+"""Seconds between attempts to restart watchfiles after an error it cannot recover from."""
+
+
+def _decodable(path: str) -> bool:
+    """Whether a path from ``os.walk`` is valid text (a name that is not UTF-8 arrives with
+    surrogate escapes; watchfiles cannot take it, and no module URL can name it)."""
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return (stat.st_dev, stat.st_ino) if os.path.isdir(path) else None
+
+
+def watched_dirs(roots: Sequence[Path], globs: Sequence[str] = (),
+                 dirs: Sequence[str] = IGNORED_DIRS, skipped: set[str] | None = None
+                 ) -> list[str]:
+    """Every directory to watch, each non-recursively: the roots and the directories under
+    them, without entering ignored directories (``node_modules``, ``.git``...), symlinked
+    directories (which may lead out of ROOT) or directories whose names are not UTF-8
+    (reported once through ``skipped``).
+
+    watchfiles' filters only filter events: watching ROOT recursively would still put an
+    inotify watch on every directory of ``node_modules`` (and follow symlinks out of ROOT).
+    """
+    out: list[str] = []
+    for root in roots:
+        if not os.path.isdir(root):
+            continue
+        for parent, subdirs, _names in os.walk(root, followlinks=False):
+            out.append(parent)
+            kept = []
+            for name in sorted(subdirs):
+                path = os.path.join(parent, name)
+                if not _decodable(path):
+                    if skipped is not None and path not in skipped:
+                        skipped.add(path)
+                        logger.warning("not watching %s: its name is not UTF-8",
+                                       printable(os.fsencode(path)))
+                    continue
+                if os.path.islink(path) or is_ignored(Path(path), root, globs, dirs):
+                    continue
+                kept.append(name)
+            subdirs[:] = kept
+    return out
+
+
+def changed_since(dirs: Iterable[str], since_ns: int) -> list[tuple[int, str]]:
+    """Raw ``added`` events for the files in ``dirs`` modified at or after ``since_ns``: what
+    a restarted watcher may have missed (the dev server treats an added file it already
+    serves as modified)."""
+    out = []
+    for directory in dirs:
+        try:
+            entries = list(os.scandir(directory))
+        except OSError:
+            continue
+        for entry in entries:
+            try:
+                if (entry.is_file(follow_symlinks=False) and _decodable(entry.path)
+                        and entry.stat(follow_symlinks=False).st_mtime_ns >= since_ns):
+                    out.append((1, entry.path))
+            except OSError:
+                continue
+    return out
 
 
 class _WatchfilesThread:
-    """watchfiles' native watcher (or its polling) in one thread."""
+    """watchfiles' native watcher (or its polling) in one thread, over ``watched_dirs``.
+
+    It survives what stopped it before: a file whose name is not UTF-8 (watchfiles then fails
+    every later call: the watcher is recreated and the files changed meanwhile are reported),
+    ROOT deleted (reported, then checked every ``ROOT_CHECK_MS`` until it exists again, when
+    watching resumes and every file in it is reported), any other watchfiles error (logged,
+    restarted). A new or removed directory updates the set of watched directories.
+    """
 
     def __init__(self, watcher: FileWatcher, sink: Sink) -> None:
         self.watcher = watcher
         self.sink = sink
         self.stop_event = threading.Event()
         self.thread: threading.Thread | None = None
+        self.dirs: list[str] = []
+        self._skipped: set[str] = set()
+        self._bad_names: set[str] = set()
+        self.restarts = 0
 
     def describe(self) -> str:
         how = (
@@ -272,7 +367,7 @@ class _WatchfilesThread:
             if self.watcher.use_polling
             else ("native events")
         )
-        return f"watchfiles ({how})"
+        return f"watchfiles ({how}), {len(self.dirs)} directories"
 
     @property
     def running(self) -> bool:
@@ -297,6 +392,45 @@ class _WatchfilesThread:
         if thread is not None:
             await asyncio.get_running_loop().run_in_executor(None, thread.join)
 
+    # -- in the thread ------------------------------------------------------------------------
+
+    def _plan(self) -> list[str]:
+        watcher = self.watcher
+        return watched_dirs(watcher.roots, watcher.ignored, watcher.ignored_dirs, self._skipped)
+
+    def _open(self, dirs: list[str]) -> Any:
+        """A RustNotify over ``dirs``; a directory that vanished meanwhile is planned again."""
+        from watchfiles._rust_notify import RustNotify
+
+        watcher = self.watcher
+        for attempt in range(5):
+            try:
+                notify = RustNotify(dirs, False, watcher.use_polling,
+                                    watcher.poll_interval_ms, False, True)
+            except FileNotFoundError:
+                if attempt == 4:
+                    raise
+                dirs = self._plan()
+                continue
+            self.dirs = dirs
+            return notify
+        raise AssertionError("unreachable")
+
+    def _emit(self, loop: asyncio.AbstractEventLoop, raw: Iterable[tuple[int, str]]) -> None:
+        batch = self.watcher._coalesce(raw)
+        if batch:
+            loop.call_soon_threadsafe(self.sink, batch)
+
+    def _needs_replan(self, raw: set[tuple[int, str]]) -> bool:
+        watched = set(self.dirs)
+        for code, name in raw:
+            if code == 1 and name not in watched and os.path.isdir(name) \
+                    and not os.path.islink(name):
+                return True
+            if code in (2, 3) and name in watched and not os.path.isdir(name):
+                return True
+        return False
+
     def _run(
         self, loop: asyncio.AbstractEventLoop, ready: asyncio.Future[BaseException | None]
     ) -> None:
@@ -305,33 +439,93 @@ class _WatchfilesThread:
                 ready.set_result(value)
 
         watcher = self.watcher
+        root = watcher.root
         try:
-            from watchfiles._rust_notify import RustNotify
-
-            notify = RustNotify(
-                [str(r) for r in watcher.roots],
-                False,
-                watcher.use_polling,
-                watcher.poll_interval_ms,
-                True,
-                True,
-            )
+            identity = _identity(root)
+            if identity is None:
+                raise FileNotFoundError(f"{root} is not a directory")
+            notify = self._open(self._plan())
         except BaseException as exc:  # a missing root, too many inotify watches, ...
             loop.call_soon_threadsafe(resolve, exc)
             return
         loop.call_soon_threadsafe(resolve, None)
         step = max(watcher.debounce_ms, WATCHFILES_MIN_STEP_MS)
+        since = time.time_ns()
         try:
             while not self.stop_event.is_set():
-                raw = notify.watch(watcher.max_batch_ms, step, 0, self.stop_event)
+                try:
+                    raw = notify.watch(watcher.max_batch_ms, step, ROOT_CHECK_MS, self.stop_event)
+                except Exception as exc:  # watchfiles keeps failing once it failed: recreate
+                    notify = self._recover(notify, exc, loop, since)
+                    if notify is None:
+                        return
+                    continue
                 if raw == "stop":
                     break
+                if _identity(root) != identity:
+                    notify.close()
+                    notify = self._await_root(loop)
+                    if notify is None:
+                        return
+                    identity = _identity(root)
+                    continue
                 if not isinstance(raw, set):
                     continue
-                batch = watcher._coalesce(raw)
-                if batch:
-                    loop.call_soon_threadsafe(self.sink, batch)
+                since = time.time_ns()
+                if self._needs_replan(raw):  # watch a new directory before listing it
+                    replacement = self._open(self._plan())
+                    notify.close()
+                    notify = replacement
+                self._emit(loop, raw)
         except Exception:
             logger.exception("the file watcher stopped")
         finally:
             notify.close()
+
+    def _recover(self, notify: Any, exc: Exception, loop: asyncio.AbstractEventLoop,
+                 since: int) -> Any:
+        """Recreate watchfiles after ``exc``; report the files changed since ``since``
+        (the batch that failed is lost with the old instance). None if stopping."""
+        text = str(exc)
+        if "decode path" in text:
+            if text not in self._bad_names:
+                self._bad_names.add(text)
+                logger.warning("file watcher: ignoring a file whose name is not UTF-8 (%s)",
+                               printable(text))
+        else:
+            logger.warning("file watcher: %s; restarting it", printable(text))
+        notify.close()
+        self.restarts += 1
+        while not self.stop_event.is_set():
+            try:
+                replacement = self._open(self._plan())
+            except Exception as again:
+                logger.warning("file watcher: cannot restart (%s); retrying", printable(again))
+                self.stop_event.wait(RESTART_DELAY)
+                continue
+            self._emit(loop, changed_since(self.dirs, since - 1_000_000_000))
+            return replacement
+        return None
+
+    def _await_root(self, loop: asyncio.AbstractEventLoop) -> Any:
+        """ROOT was deleted or replaced: say so, wait until it is a directory again, then
+        watch it anew and report every file in it. None if stopping."""
+        root = self.watcher.root
+        if _identity(root) is None:
+            logger.warning("%s was deleted: hot updates stop until it exists again", root)
+            while _identity(root) is None:
+                if self.stop_event.wait(ROOT_CHECK_MS / 1000):
+                    return None
+        while not self.stop_event.is_set():
+            try:
+                notify = self._open(self._plan())
+            except Exception as exc:
+                logger.warning("file watcher: cannot watch %s yet (%s)", root, printable(exc))
+                self.stop_event.wait(ROOT_CHECK_MS / 1000)
+                continue
+            logger.warning("%s exists again: watching it (%d directories)", root,
+                           len(self.dirs))
+            self.restarts += 1
+            self._emit(loop, changed_since(self.dirs, 0))
+            return notify
+        return None

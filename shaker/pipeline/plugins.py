@@ -27,6 +27,9 @@ logger = logging.getLogger("shaker")
 
 HOOK_TIMEOUT = 60.0
 """Seconds a module hook may take before the module fails with a ``PluginError``."""
+SERVER_HOOK_TIMEOUT = 10.0
+"""Seconds an async ``handle_hot_update`` or ``transform_index_html`` hook may take (hot
+updates wait for it); ``configure_server`` gets ``HOOK_TIMEOUT``."""
 
 
 class PluginError(Exception):
@@ -132,15 +135,20 @@ class PluginContainer:
 
     # -- server hooks: awaited on the loop ----------------------------------------------------
 
-    async def _call(self, plugin: Plugin, hook: str, fn: Callable[..., Any], *args: Any) -> Any:
+    async def _call(self, plugin: Plugin, hook: str, fn: Callable[..., Any], *args: Any,
+                    timeout: float | None = None) -> Any:
+        timeout = SERVER_HOOK_TIMEOUT if timeout is None else timeout
         try:
-            return await call(fn, *args)
+            return await asyncio.wait_for(call(fn, *args), timeout)
+        except asyncio.TimeoutError:
+            error = TimeoutError(f"did not return within {timeout:g} s")
+            raise PluginError(plugin.name, hook, error) from None
         except Exception as exc:
             raise PluginError(plugin.name, hook, exc) from exc
 
     async def configure_server(self, server: Any) -> None:
         for plugin, fn in self._with("configure_server"):
-            await self._call(plugin, "configure_server", fn, server)
+            await self._call(plugin, "configure_server", fn, server, timeout=HOOK_TIMEOUT)
 
     async def resolve_request(self, url: str) -> str | None:
         """``resolve_id(url, None)`` for a request URL, on the loop (the first answer wins)."""
@@ -172,4 +180,5 @@ class PluginContainer:
         return html
 
 
-__all__ = ["HOOK_TIMEOUT", "PluginContainer", "PluginError", "call", "call_logged"]
+__all__ = ["HOOK_TIMEOUT", "SERVER_HOOK_TIMEOUT", "PluginContainer", "PluginError", "call",
+           "call_logged"]

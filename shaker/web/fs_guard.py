@@ -25,6 +25,7 @@ True
 from __future__ import annotations
 
 import re
+import stat
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -191,4 +192,10 @@ def guard_path(candidate: Path, roots: Sequence[Path], deny: DenyList) -> Access
         return Access(403, reason="outside the project root and server.fs_allow")
     if deny.matches(real.relative_to(container).parts):
         return Access(403, reason="denied by server.fs_deny")
+    try:  # a FIFO, socket or device would block or never end a read: never served
+        mode = real.stat().st_mode
+    except OSError:
+        return Access(404, reason="not found")
+    if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+        return Access(403, reason="not a regular file")
     return Access(200, path=real)

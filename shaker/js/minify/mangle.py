@@ -25,6 +25,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from shaker.js.minify.tree import N
+from shaker.js.scope import identifier_name
 
 __all__ = ["Binding", "Scope", "analyze", "assign_names"]
 
@@ -447,24 +448,7 @@ _HANDLERS = {
 def _name(ident: N) -> str:
     """The name an identifier spells (``\\u0061`` and ``a`` are one name)."""
     text = ident.text or ""
-    return _unescape(text) if "\\" in text else text
-
-
-def _unescape(text: str) -> str:
-    out: list[str] = []
-    i = 0
-    while i < len(text):
-        if text.startswith("\\u{", i):
-            end = text.index("}", i)
-            out.append(chr(int(text[i + 3:end], 16)))
-            i = end + 1
-        elif text.startswith("\\u", i):
-            out.append(chr(int(text[i + 2:i + 6], 16)))
-            i += 6
-        else:
-            out.append(text[i])
-            i += 1
-    return "".join(out)
+    return identifier_name(text)
 
 
 def _has_use_strict(block: N) -> bool:
