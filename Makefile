@@ -7,7 +7,7 @@ PY     := $(VENV)/bin/python
 RUN_STAMP  := $(VENV)/.installed-run
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: install install-test dev test test-packages lint bench bench-quick clean
+.PHONY: install install-test dev test test-slow test-packages lint bench bench-quick clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -56,7 +56,11 @@ test-packages: $(TEST_STAMP)  ## the npm package matrix: 36 packages x (dev, bui
 	sh tests/ensure-system-deps.sh
 	$(PY) -m pytest -q tests/packages
 
+test-slow: $(TEST_STAMP)  ## the long real-world checks (the whole pinned npm corpus)
+	$(PY) -m pytest -q -m slow
+
 bench: $(TEST_STAMP)  ## speed against esbuild, cp -r and Vite; load against Vite; the real-world corpus check
+	$(PY) -m pytest -q -m slow
 	$(PY) bench/transform.py
 	$(PY) bench/corpus.py
 	$(PY) bench/build.py

@@ -30,6 +30,7 @@ def _load_bench() -> ModuleType:
     return module
 
 
+@pytest.mark.slow
 @pytest.mark.network
 @pytest.mark.node
 def test_realworld_corpus_strips_every_hot_reference() -> None:
@@ -51,6 +52,7 @@ def test_realworld_corpus_strips_every_hot_reference() -> None:
     assert not report.failures, "\n" + bench.render(report)
 
 
+@pytest.mark.slow
 @pytest.mark.network
 @pytest.mark.node
 def test_define_folding_keeps_real_packages_valid(tmp_path: Path) -> None:
