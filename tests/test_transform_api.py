@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+from typing import Any
 
 import pytest
 
@@ -197,3 +198,46 @@ def test_a_rewritten_import_drops_its_attribute_clause() -> None:
     assert result.code == ('import data from "./d.json?import";\n'
                            'export { x } from "./e.json?import";\n'
                            'import keep from "./f.json" with { type: "json" };\n')
+
+
+# -- cost of deep nesting -----------------------------------------------------------------------
+
+
+def nested_guards(n: int) -> str:
+    return "if (import.meta.hot) {\n" * n + "x();\n" + "}\n" * n
+
+
+@pytest.mark.parametrize("mode", ["production", "development"])
+def test_nested_guards_cost_linear_parent_lookups(mode: str, monkeypatch: pytest.MonkeyPatch
+                                                  ) -> None:
+    """tree-sitter's ``node.parent`` descends from the root (O(depth)), so asking it for the
+    parents of n nested guards cost O(n²): 3,000 guards took seconds. The scan, the TDZ
+    order and the strip get parents from ``shaker.js.ancestry``, which finds them all in one
+    cursor walk; the lookups that still fall back to tree-sitter must not grow with the
+    depth."""
+    from shaker.js import ancestry
+
+    counts = {"fallback": 0, "indexed": 0}
+    parent, deepest = ancestry.Ancestry.parent, ancestry.Ancestry.deepest
+
+    def counted_parent(self: ancestry.Ancestry, node: Any) -> Any:
+        counts["fallback"] += node.id not in self._parents
+        return parent(self, node)
+
+    def counted_deepest(self: ancestry.Ancestry, ranges: Any) -> Any:
+        before = len(self._parents)
+        out = deepest(self, ranges)
+        counts["indexed"] += len(self._parents) - before
+        return out
+
+    monkeypatch.setattr(ancestry.Ancestry, "parent", counted_parent)
+    monkeypatch.setattr(ancestry.Ancestry, "deepest", counted_deepest)
+    options: dict[str, Any] = {"url": "/deep.js"} if mode == "development" else {}
+    seen = []
+    for n in (300, 600):
+        counts.update(fallback=0, indexed=0)
+        result = shaker.transform(nested_guards(n), filename="deep.js", mode=mode, **options)
+        assert ("import.meta.hot" in result.code) == (mode == "development")
+        seen.append(dict(counts))
+    assert seen[0]["fallback"] == seen[1]["fallback"] <= 8, seen
+    assert seen[1]["indexed"] <= 2.1 * seen[0]["indexed"], seen  # one walk: linear in n

@@ -52,22 +52,24 @@ class Order:
         if start < declarator.end_byte:
             return False
         if scope.type == "switch_body":
+            parent_of = self.scopes.parent
             case = declarator
-            while case.parent is not None and case.parent != scope:
-                case = case.parent
+            while (parent := parent_of(case)) is not None and parent != scope:
+                case = parent
             return start < case.end_byte
         return True
 
     def _earliest_in(self, node: Node, scope: Node, visiting: set[int]) -> int:
         """The earliest source position, within ``scope``, at which ``node`` may run."""
+        parent_of = self.scopes.parent  # O(1), where ``node.parent`` is O(depth)
         pos = node.start_byte
-        cur = node.parent
+        cur = parent_of(node)
         while cur is not None and cur != scope:
             if cur.type in _HOISTED:
                 pos = self._hoisted(cur, scope, visiting)
             elif cur.type in FUNCTION_TYPES:
                 pos = min(pos, cur.start_byte)
-            cur = cur.parent
+            cur = parent_of(cur)
         return pos
 
     def _hoisted(self, function: Node, scope: Node, visiting: set[int]) -> int:
@@ -80,7 +82,7 @@ class Order:
             return _NEVER
         visiting.add(function.id)
         earliest = _NEVER
-        parent = function.parent
+        parent = self.scopes.parent(function)
         name = function.child_by_field_name("name")
         if parent is not None and parent.type == "export_statement" and self.module_imports():
             earliest = -1
@@ -90,7 +92,7 @@ class Order:
                 earliest = -1
             else:
                 for ref in self.scopes.references(binding):
-                    owner = ref.parent
+                    owner = self.scopes.parent(ref)
                     if owner is not None and owner.type == "export_specifier":
                         if self.module_imports():
                             earliest = -1

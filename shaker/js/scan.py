@@ -16,16 +16,19 @@ module's import specifiers, and — for development — the ``accept()``/``decli
 from __future__ import annotations
 
 import json
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Literal
 
 from tree_sitter import Node, Tree
 
 from shaker.diagnostics import Diagnostic, Severity
+from shaker.js.ancestry import Ancestry
 from shaker.js.order import Order
 from shaker.js.queries import captures
 from shaker.js.scope import (
     Binding,
+    ParentOf,
     Scopes,
     name_of,
     named,
@@ -112,10 +115,13 @@ class ScanResult:
         return bool(self.hot_refs) or self.hot_written is not None
 
 
-def unparen(node: Node) -> Node:
-    """The outermost parenthesized expression around ``node`` (or ``node`` itself)."""
-    while node.parent is not None and node.parent.type == "parenthesized_expression":
-        node = node.parent
+def unparen(node: Node, parent_of: ParentOf | None = None) -> Node:
+    """The outermost parenthesized expression around ``node`` (or ``node`` itself);
+    ``parent_of`` is ``Scopes.parent`` where there is one (``node.parent`` is O(depth))."""
+    parent = parent_of(node) if parent_of is not None else node.parent
+    while parent is not None and parent.type == "parenthesized_expression":
+        node = parent
+        parent = parent_of(node) if parent_of is not None else node.parent
     return node
 
 
@@ -207,12 +213,13 @@ class Scanner:
         self.result = ScanResult()
         self._seen_hot: set[int] = set()
         self.order = Order(scopes)
+        self.parent = scopes.parent
 
     # -- import.meta -------------------------------------------------------------------
     def run(self) -> ScanResult:
-        bases = import_meta_nodes(self.tree, self.source.code)
+        bases = deque(import_meta_nodes(self.tree, self.source.code, self.scopes.ancestry))
         while bases:
-            self._base(bases.pop(0), bases)
+            self._base(bases.popleft(), bases)
         if self.define:
             self._defines()
         if self.development:
@@ -220,13 +227,13 @@ class Scanner:
                 self._accept_facts(ref)
         return self.result
 
-    def _base(self, base: Node, queue: list[Node]) -> None:
+    def _base(self, base: Node, queue: deque[Node]) -> None:
         """``base`` evaluates to ``import.meta``; classify how it is used."""
-        outer = unparen(base)
-        parent = outer.parent
+        outer = unparen(base, self.parent)
+        parent = self.parent(outer)
         if parent is None:
             return
-        _check_not_declared(self.source, base)
+        _check_not_declared(self.source, base, self.parent)
         pt = parent.type
         if pt in ("member_expression", "subscript_expression") and (
             parent.child_by_field_name("object") == outer
@@ -257,7 +264,7 @@ class Scanner:
             if left is None or left.type != "object_pattern" or not any(
                     self._hot_entry(e) is not None for e in named(left)):
                 return
-            holder = unparen(parent).parent
+            holder = self.parent(unparen(parent, self.parent))
             if pt == "assignment_expression" and (holder is None
                                                   or holder.type != "expression_statement"):
                 self._unsupported(parent, "destructuring `hot` from import.meta in an "
@@ -270,7 +277,7 @@ class Scanner:
 
     def _runs_after(self, ref: Node, binding: Binding, declarator: Node) -> bool:
         """Whether ``ref`` certainly reads the binding after ``declarator`` ran (no TDZ)."""
-        decl = declarator.parent
+        decl = self.parent(declarator)
         if decl is None or decl.type != "lexical_declaration":
             return True  # `var`: undefined before its declaration runs, as after
         return self.order.after(ref, binding, declarator)
@@ -278,13 +285,14 @@ class Scanner:
     def _guarded_meta(self, ref: Node) -> None:
         """``ref`` names ``import.meta`` but may run in its alias's TDZ: ``ref.hot`` keeps
         the read of ``ref`` and is undefined otherwise."""
-        outer = unparen(ref)
-        parent = outer.parent
+        outer = unparen(ref, self.parent)
+        parent = self.parent(outer)
         if parent is not None and parent.type in ("member_expression", "subscript_expression") \
                 and parent.child_by_field_name("object") == outer \
                 and self._member_key(parent) == "hot":
-            grand = unparen(parent).parent
-            if grand is not None and _is_write_target(grand, unparen(parent)):
+            outer_member = unparen(parent, self.parent)
+            grand = self.parent(outer_member)
+            if grand is not None and _is_write_target(grand, outer_member):
                 return
             self.result.hot_refs.append(parent)
             self.result.specials[parent.id] = Special(parent, "hot", read=ref)
@@ -303,7 +311,7 @@ class Scanner:
         binding = self.scopes.resolve(name)
         if binding is None or binding.declaration != name:
             return None
-        decl = declarator.parent
+        decl = self.parent(declarator)
         if decl is not None and decl.type == "lexical_declaration":
             kind = decl.child_by_field_name("kind")
             if kind is not None and kind.type == "const":
@@ -380,8 +388,8 @@ class Scanner:
         if node.id in self._seen_hot:
             return
         self._seen_hot.add(node.id)
-        outer = unparen(node)
-        parent = outer.parent
+        outer = unparen(node, self.parent)
+        parent = self.parent(outer)
         if parent is not None and _is_write_target(parent, outer, delete=False):
             if self.result.hot_written is None:
                 self.result.hot_written = node
@@ -400,7 +408,7 @@ class Scanner:
 
     def _alias_refs(self, binding: Binding, declarator: Node) -> None:
         for ref in self.scopes.references(binding):
-            parent = ref.parent
+            parent = self.parent(ref)
             if parent is not None and parent.type == "export_specifier":
                 self.result.kept_alias_refs.append(ref)
             elif self._runs_after(ref, binding, declarator):
@@ -415,16 +423,17 @@ class Scanner:
         self.result.uses_env = True
         if not self.fold_env:
             return
-        outer = unparen(env)
-        parent = outer.parent
+        outer = unparen(env, self.parent)
+        parent = self.parent(outer)
         if parent is not None and _is_write_target(parent, outer):
             return
         if parent is not None and parent.type in ("member_expression", "subscript_expression") \
                 and parent.child_by_field_name("object") == outer:
             key = self._member_key(parent)
             if key is not None:
-                grand = unparen(parent).parent
-                if grand is not None and _is_write_target(grand, unparen(parent)):
+                outer_member = unparen(parent, self.parent)
+                grand = self.parent(outer_member)
+                if grand is not None and _is_write_target(grand, outer_member):
                     return
                 value = self.env.get(key, UNDEFINED)
                 self.result.specials[parent.id] = Special(parent, "const", value)
@@ -446,7 +455,7 @@ class Scanner:
                     continue
                 node = ident
                 for part in parts[1:]:
-                    parent = node.parent
+                    parent = self.parent(node)
                     if parent is None or parent.type != "member_expression" or (
                         parent.child_by_field_name("object") != node
                     ):
@@ -456,10 +465,10 @@ class Scanner:
                         break
                     node = parent
                 else:
-                    outer = unparen(node)
-                    if outer.parent is not None and (
-                        _is_write_target(outer.parent, outer)
-                        or outer.parent.type == "export_specifier"
+                    outer = unparen(node, self.parent)
+                    holder = self.parent(outer)
+                    if holder is not None and (
+                        _is_write_target(holder, outer) or holder.type == "export_specifier"
                     ):
                         continue
                     if node.id in self.result.specials:
@@ -471,8 +480,8 @@ class Scanner:
 
     # -- development facts -------------------------------------------------------------
     def _accept_facts(self, ref: Node) -> None:
-        outer = unparen(ref)
-        member = outer.parent
+        outer = unparen(ref, self.parent)
+        member = self.parent(outer)
         if member is None or member.type != "member_expression" or (
             member.child_by_field_name("object") != outer
         ):
@@ -484,7 +493,7 @@ class Scanner:
             return
         if method not in ("accept", "acceptExports"):
             return
-        call = member.parent
+        call = self.parent(member)
         if call is None or call.type != "call_expression" or (
             call.child_by_field_name("function") != member
         ):
@@ -517,20 +526,21 @@ class Scanner:
             severity=Severity.WARNING, id="hot-unsupported"))
 
 
-def _check_not_declared(source: Source, base: Node) -> None:
+def _check_not_declared(source: Source, base: Node, parent_of: ParentOf) -> None:
     """``function f(import.meta.hot)``, ``const [import.meta.x] = a``: tree-sitter takes a
     member expression as a declared name; V8 rejects it (only names are declared)."""
     node = base
-    while node.parent is not None and node.parent.type in (
+    parent = parent_of(node)
+    while parent is not None and parent.type in (
             "member_expression", "subscript_expression") and (
-            node.parent.child_by_field_name("object") == node):
-        node = node.parent
-    parent = node.parent
+            parent.child_by_field_name("object") == node):
+        node = parent
+        parent = parent_of(node)
     if parent is None:
         return
     declared = parent.type == "formal_parameters"
     if not declared and parent.type in _PATTERN_TYPES:
-        root = pattern_target_root(node)
+        root = pattern_target_root(node, parent_of)
         declared = root is not None and (
             root.type in ("variable_declarator", "formal_parameters", "catch_clause")
             or (root.type == "for_in_statement"
@@ -584,24 +594,26 @@ def _is_write_target(parent: Node, child: Node, *, delete: bool = True) -> bool:
     return False
 
 
-def import_meta_nodes(tree: Tree, code: bytes) -> list[Node]:
+def import_meta_nodes(tree: Tree, code: bytes, ancestry: Ancestry | None = None) -> list[Node]:
     """Every ``import.meta`` node, in source order.
 
     The ``meta`` keyword cannot be escaped, so each one is a literal ``meta`` in the bytes:
     finding those and asking the tree what sits there is much cheaper than a query over
-    the whole tree (most files mention ``meta`` a handful of times).
+    the whole tree (most files mention ``meta`` a handful of times).  ``ancestry`` finds
+    them all in one walk and records their parents (``Scopes.ancestry``).
     """
-    root = tree.root_node
-    out = []
+    ancestry = ancestry or Ancestry(tree)
+    positions = []
     pos = code.find(b"meta")
     while pos >= 0:
-        node = root.descendant_for_byte_range(pos, pos + 4)
-        if node is not None and node.type == "meta" and node.parent is not None:
-            meta = node.parent
+        positions.append((pos, pos + 4))
+        pos = code.find(b"meta", pos + 4)
+    out = []
+    for node in ancestry.deepest(positions):
+        if node.type == "meta" and (meta := ancestry.parent(node)) is not None:
             first = meta.child(0)
             if meta.type == "meta_property" and first is not None and first.type == "import":
                 out.append(meta)
-        pos = code.find(b"meta", pos + 4)
     return out
 
 

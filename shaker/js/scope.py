@@ -9,11 +9,12 @@ are computed once per scope node and cached.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from tree_sitter import Node, Tree
 
+from shaker.js.ancestry import Ancestry
 from shaker.js.names import is_ident_byte
 
 FUNCTION_TYPES = frozenset(
@@ -39,6 +40,9 @@ _NAME_TYPES = frozenset({"identifier", "shorthand_property_identifier",
                          "private_property_identifier", "statement_identifier"})
 # Scopes that `var` hoists to (functions are looked up through their own node).
 _VAR_SCOPES = FUNCTION_TYPES | {"program", "class_static_block"}
+# How to find a node's parent: ``Scopes.parent`` where there is one (``Node.parent`` is
+# O(depth): see ``shaker.js.ancestry``).
+ParentOf = Callable[[Node], "Node | None"]
 
 
 def identifier_name(text: str) -> str:
@@ -90,13 +94,17 @@ def pattern_names(pattern: Node) -> Iterator[Node]:
             yield from pattern_names(child)
 
 
-def function_of(node: Node) -> Node | None:
+def _tree_parent(node: Node) -> Node | None:
+    return node.parent
+
+
+def function_of(node: Node, parent_of: ParentOf = _tree_parent) -> Node | None:
     """The nearest enclosing function-like node, or None at module level."""
-    cur = node.parent
+    cur = parent_of(node)
     while cur is not None:
         if cur.type in FUNCTION_TYPES:
             return cur
-        cur = cur.parent
+        cur = parent_of(cur)
     return None
 
 
@@ -116,6 +124,9 @@ class Scopes:
         self.tree = tree
         self.code = code
         self.root = tree.root_node
+        self.ancestry = Ancestry(tree)
+        """O(1) parents (tree-sitter's ``node.parent`` is O(depth)): see ``shaker.js.ancestry``."""
+        self.parent: ParentOf = self.ancestry.parent
         self._decls: dict[int, dict[str, Node]] = {}
         self._vars: dict[tuple[int, str], Node | None] = {}
         self._escaped: list[Node] | None = None
@@ -235,7 +246,7 @@ class Scopes:
         owner = None if scope.type == "program" else scope
         result = None
         for ident in self.occurrences(name, scope, _DECLARING_TYPES):
-            if _var_declaration_of(ident) and hoist_target(ident) == owner:
+            if _var_declaration_of(ident) and hoist_target(ident, self.parent) == owner:
                 result = ident
                 break
         self._vars[key] = result
@@ -244,14 +255,15 @@ class Scopes:
     # -- resolution ----------------------------------------------------------------------
     def scope_chain(self, node: Node) -> Iterator[Node]:
         """Scopes enclosing ``node`` from the innermost out, ending with the program."""
-        cur = node.parent
+        parent_of = self.parent
+        cur = parent_of(node)
         child = node
         while cur is not None:
             t = cur.type
             if t in FUNCTION_TYPES or t == "program":
                 yield cur
             elif t in _BLOCK_SCOPES:
-                parent = cur.parent
+                parent = parent_of(cur)
                 # A function body block belongs to its function's scope; a class name is
                 # visible inside the class body, not in its heritage.
                 function_body = (t == "statement_block" and parent is not None
@@ -260,7 +272,7 @@ class Scopes:
                                           or child.type == "class_body"):
                     yield cur
             child = cur
-            cur = cur.parent
+            cur = parent_of(cur)
 
     def resolve(self, ident: Node) -> Binding | None:
         """The binding an identifier refers to, or None for a global."""
@@ -289,17 +301,19 @@ class Scopes:
                            ) -> Iterator[Node]:
         code = self.code
         end = within.end_byte
+        ranges = []
         pos = code.find(needle, within.start_byte, end)
         while pos >= 0:
             after = pos + len(needle)
             if (pos == 0 or not is_ident_byte(code[pos - 1])) and (
                 after >= len(code) or not is_ident_byte(code[after])
             ):
-                node = self.root.descendant_for_byte_range(pos, after)
-                if (node is not None and node.type in types
-                        and node.start_byte == pos and node.end_byte == after):
-                    yield node
+                ranges.append((pos, after))
             pos = code.find(needle, after, end)
+        # One walk for all of them, which also indexes their parents (shaker.js.ancestry).
+        for (start, stop), node in zip(ranges, self.ancestry.deepest(ranges), strict=True):
+            if node.type in types and node.start_byte == start and node.end_byte == stop:
+                yield node
 
     def references(self, binding: Binding) -> list[Node]:
         """Every identifier that resolves to ``binding``, its declaration excluded.
@@ -317,7 +331,7 @@ class Scopes:
         for node in self.occurrences(binding.name, binding.scope, _DECLARING_TYPES):
             if node == binding.declaration or not is_declaration_site(node):
                 continue
-            owner = node.parent
+            owner = self.parent(node)
             if owner is not None and owner.type in ("class_declaration", "class") and (
                     owner.child_by_field_name("name") == node and owner != binding.scope):
                 # a class's own name is bound again inside its body
@@ -361,7 +375,8 @@ class Scopes:
         return any(is_write(ref) for ref in self.references(binding))
 
 
-def var_names(region: Node, owner: Node | None) -> list[Node]:
+def var_names(region: Node, owner: Node | None, parent_of: ParentOf = _tree_parent
+              ) -> list[Node]:
     """Identifiers declared by ``var`` inside ``region`` whose hoisting target is ``owner``.
 
     ``owner`` is the function (or class static block) the names hoist to; None means the
@@ -373,7 +388,7 @@ def var_names(region: Node, owner: Node | None) -> list[Node]:
     out: list[Node] = []
     for decl in sorted([*found.get("var", ()), *found.get("for_var", ())],
                        key=lambda n: n.start_byte):
-        target = _static_block_of(decl) or function_of(decl)
+        target = _static_block_of(decl, parent_of) or function_of(decl, parent_of)
         if target != owner:
             continue
         if decl.type == "variable_declaration":
@@ -413,17 +428,17 @@ def _var_declaration_of(ident: Node) -> bool:
     return False
 
 
-def hoist_target(node: Node) -> Node | None:
+def hoist_target(node: Node, parent_of: ParentOf = _tree_parent) -> Node | None:
     """Where a ``var`` at ``node`` hoists to: its function, static block, or None (module)."""
-    return _static_block_of(node) or function_of(node)
+    return _static_block_of(node, parent_of) or function_of(node, parent_of)
 
 
-def _static_block_of(node: Node) -> Node | None:
-    cur = node.parent
+def _static_block_of(node: Node, parent_of: ParentOf = _tree_parent) -> Node | None:
+    cur = parent_of(node)
     while cur is not None and cur.type not in FUNCTION_TYPES:
         if cur.type == "class_static_block":
             return cur
-        cur = cur.parent
+        cur = parent_of(cur)
     return None
 
 
@@ -453,7 +468,7 @@ _PATTERNS = frozenset({"array_pattern", "object_pattern", "pair_pattern", "assig
                        "object_assignment_pattern", "rest_pattern"})
 
 
-def pattern_target_root(node: Node) -> Node | None:
+def pattern_target_root(node: Node, parent_of: ParentOf = _tree_parent) -> Node | None:
     """What a binding or assignment pattern that ``node`` is a *target* of belongs to.
 
     ``node`` is a target when destructuring stores into it: a shorthand entry, the value of
@@ -463,7 +478,7 @@ def pattern_target_root(node: Node) -> Node | None:
     default value or a key is a read).
     """
     cur = node
-    parent = node.parent
+    parent = parent_of(node)
     while parent is not None and parent.type in _PATTERNS:
         t = parent.type
         if t == "pair_pattern" and parent.child_by_field_name("value") != cur:
@@ -471,7 +486,7 @@ def pattern_target_root(node: Node) -> Node | None:
         if t in ("assignment_pattern", "object_assignment_pattern") and (
                 parent.child_by_field_name("left") != cur):
             return None
-        cur, parent = parent, parent.parent
+        cur, parent = parent, parent_of(parent)
     return parent
 
 

@@ -34,6 +34,7 @@ from shaker.js.purity import is_pure
 from shaker.js.scan import ScanResult, Special, unparen
 from shaker.js.scope import (
     FUNCTION_TYPES,
+    ParentOf,
     Scopes,
     hoist_target,
     name_of,
@@ -123,7 +124,7 @@ class Stripper(PruneMixin):
     def run(self) -> StripResult:
         slots: dict[int, tuple[Node, dict[int, Special]]] = {}
         for special in self.facts.specials.values():
-            slot = _slot_of(special.node)
+            slot = _slot_of(special.node, self.scopes.parent)
             entry = slots.setdefault(slot.id, (slot, {}))
             entry[1][special.node.id] = special
         for slot, specials in sorted(slots.values(),
@@ -146,7 +147,7 @@ class Stripper(PruneMixin):
                                               severity=Severity.WARNING, id=id))
 
     def _slot(self, slot: Node, folder: Folder) -> None:
-        holder = slot.parent
+        holder = self.scopes.parent(slot)
         assert holder is not None
         t = holder.type
         if t == "expression_statement":
@@ -251,7 +252,8 @@ class Stripper(PruneMixin):
         for clause, live in zip(clauses, reachable, strict=True):
             if live or any(c.type in _BLOCK_DECLARATIONS for c in named(clause)):
                 continue
-            if not listed and var_names(clause, hoist_target(clause)):
+            if not listed and var_names(clause, hoist_target(clause, self.scopes.parent),
+                                        self.scopes.parent):
                 continue
             start, end, _ = self._line_extent(clause.start_byte, clause.end_byte)
             self.plan.remove(start, end)
@@ -435,9 +437,10 @@ class Stripper(PruneMixin):
         names: list[tuple[str, Node]] = []
         seen: set[str] = set()
         for node in dropped:
-            owner = node if node.type in FUNCTION_TYPES else hoist_target(node)
+            owner = (node if node.type in FUNCTION_TYPES
+                     else hoist_target(node, self.scopes.parent))
             scope = owner if owner is not None else self.tree.root_node
-            for ident in var_names(node, owner):
+            for ident in var_names(node, owner, self.scopes.parent):
                 text = name_of(ident)
                 if text not in seen:
                     seen.add(text)
@@ -534,10 +537,12 @@ def _ends_abruptly(clause: Node) -> bool:
     return bool(items) and completes_abruptly(items[-1])
 
 
-def _slot_of(node: Node) -> Node:
+def _slot_of(node: Node, parent_of: ParentOf) -> Node:
     cur = node
-    while cur.parent is not None and cur.parent.type in _CONTAINERS:
-        cur = cur.parent
+    parent = parent_of(cur)
+    while parent is not None and parent.type in _CONTAINERS:
+        cur = parent
+        parent = parent_of(cur)
     return cur
 
 
