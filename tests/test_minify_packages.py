@@ -208,8 +208,13 @@ def _run(prefix: Path, script: str, kind: str) -> subprocess.CompletedProcess[st
                           env={"TZ": "UTC", "PATH": "/usr/bin:/bin", "NODE_ENV": "production"})
 
 
-@pytest.mark.parametrize(("name", "version", "script", "kind"), PACKAGES,
-                         ids=[p[0] for p in PACKAGES])
+_LONG = frozenset({"three", "date-fns", "react-dom", "@vue/compiler-dom"})
+"""Packages whose every file takes seconds to minify and check: in ``make test-slow``."""
+
+
+@pytest.mark.parametrize(("name", "version", "script", "kind"), [
+    pytest.param(*p, marks=[pytest.mark.slow] if p[0] in _LONG else [], id=p[0])
+    for p in PACKAGES])
 def test_package_minified_behaves_the_same(tmp_path: Path, name: str, version: str,
                                            script: str, kind: str) -> None:
     package = _install(name, version)
