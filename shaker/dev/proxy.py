@@ -15,8 +15,6 @@ The backend must be on this machine unless ``server.proxy_remote`` says otherwis
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import html
 import logging
 import re
@@ -32,6 +30,7 @@ from yarl import URL
 from shaker.dev.backend import PROXIED
 from shaker.dev.modules import inject_client
 from shaker.pipeline.generated import fill
+from shaker.web.relay import until_first_done
 from shaker.web.responses import plain
 
 logger = logging.getLogger("shaker")
@@ -214,16 +213,9 @@ async def _pipe(browser: web.WebSocketResponse, backend: aiohttp.ClientWebSocket
                 await sink.pong(message.data)
         await sink.close(code=source.close_code or 1000)
 
-    tasks = [asyncio.ensure_future(copy(browser, backend)),
-             asyncio.ensure_future(copy(backend, browser))]
     try:
-        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        await until_first_done(copy(browser, backend), copy(backend, browser))
     finally:
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(BaseException):
-                await task
         await backend.close()
 
 

@@ -39,6 +39,7 @@ from yarl import URL
 from shaker.config import Config, find_config, load_config, resolve_base
 from shaker.dev.proxy import forwarded_headers
 from shaker.dev.server import DevServer
+from shaker.web.relay import until_first_done
 
 __all__ = ["DevApp", "dev_app"]
 
@@ -250,15 +251,9 @@ class DevApp:
             with contextlib.suppress(Exception):
                 await send({"type": "websocket.close", "code": upstream.close_code or 1000})
 
-        tasks = [asyncio.ensure_future(from_browser()), asyncio.ensure_future(to_browser())]
         try:
-            await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+            await until_first_done(from_browser(), to_browser())
         finally:
-            for task in tasks:
-                task.cancel()
-            for task in tasks:
-                with contextlib.suppress(BaseException):
-                    await task
             await upstream.close()
 
 
