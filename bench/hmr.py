@@ -181,13 +181,19 @@ def cold_start(browser: object, tool: Tool, log_dir: Path) -> tuple[float, float
 
 def hmr_latency(page: object, tool: Tool, version: int) -> float:
     """ms from writing ``src/hot.js`` to ``#hot`` showing its new text."""
-    page.evaluate(ARM_HMR_PROBE, hot_text(version))  # type: ignore[attr-defined]
+    return edit_to_paint(page, hot_text(version), lambda: write_hot(tool.app, version))
+
+
+def edit_to_paint(page: object, text: str, edit: Callable[[], None]) -> float:
+    """ms from ``edit()`` (a file write) to ``#hot`` showing ``text``, the page's clock
+    aligned with ours around the edit."""
+    page.evaluate(ARM_HMR_PROBE, text)  # type: ignore[attr-defined]
     before = time.time() * 1000
     page_now = float(page.evaluate(PAGE_NOW))  # type: ignore[attr-defined]
     after = time.time() * 1000
     offset = page_now - (before + after) / 2  # page clock minus ours
     written = time.time() * 1000
-    write_hot(tool.app, version)
+    edit()
     shown = float(page.evaluate("window.__hmrDone"))  # type: ignore[attr-defined]
     return shown - offset - written
 

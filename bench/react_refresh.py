@@ -22,16 +22,15 @@ from pathlib import Path
 
 from _cache import CACHE, BenchSetupError, ensure_npm_tool
 from hmr import (
-    ARM_HMR_PROBE,
     CHROMIUM,
     CHROMIUM_ARGS,
-    PAGE_NOW,
     PAUSE_BETWEEN_EDITS,
     READY_PROBE,
     VITE_VERSION,
     WAIT_MS,
     WARMUP_EDITS,
     Tool,
+    edit_to_paint,
     free_port,
     median,
     missing_browser,
@@ -99,16 +98,8 @@ def write_app(path: Path, version: int) -> None:
 
 
 def latency(page: object, app: Path, version: int) -> float:
-    """ms from writing ``App.jsx`` to ``#hot`` showing its new text (page clock aligned)."""
-    page.evaluate(ARM_HMR_PROBE, text(version))  # type: ignore[attr-defined]
-    before = time.time() * 1000
-    page_now = float(page.evaluate(PAGE_NOW))  # type: ignore[attr-defined]
-    after = time.time() * 1000
-    offset = page_now - (before + after) / 2
-    written = time.time() * 1000
-    write_app(app, version)
-    shown = float(page.evaluate("window.__hmrDone"))  # type: ignore[attr-defined]
-    return shown - offset - written
+    """ms from writing ``App.jsx`` to ``#hot`` showing its new text."""
+    return edit_to_paint(page, text(version), lambda: write_app(app, version))
 
 
 def main(argv: list[str] | None = None) -> int:
