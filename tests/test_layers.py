@@ -22,10 +22,11 @@ LAYERS: dict[str, int] = {
     "js": 1,
     "pipeline": 2,
     "web": 2,
-    "build": 3, "dev": 3, "preview": 3,
-    "cli": 4, "__init__": 4, "__main__": 5,
-    "integrations": 5,  # framework helpers: may use build, dev and web
-    "django": 6,  # the Django app, on top of integrations
+    "bundle": 3,  # the linker: modules in, chunks out; used by build and dev pre-bundling
+    "build": 4, "dev": 4, "preview": 4,
+    "cli": 5, "__init__": 5, "__main__": 6,
+    "integrations": 6,  # framework helpers: may use build, dev and web
+    "django": 7,  # the Django app, on top of integrations
 }
 
 
