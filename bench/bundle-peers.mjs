@@ -6,7 +6,8 @@
 // PREFIX is an `npm install --prefix` directory of the bench cache and a JOB is
 //   {"tool": "rollup", "input": ABS_JS, "outdir": ABS_DIR, "commonjs": true}
 //     Rollup, es format, treeshake default, no minification; @rollup/plugin-node-resolve
-//     (browser, exportConditions browser/module/import/default), and with "commonjs"
+//     (browser, exportConditions browser/module/import/default, preferBuiltins false; an
+//     unresolved import is an error, not an external), and with "commonjs"
 //     @rollup/plugin-commonjs and @rollup/plugin-replace (process.env.NODE_ENV → "production");
 //   {"tool": "vite", "root": ABS_DIR, "input": ABS_HTML, "outdir": ABS_DIR}
 //     `vite build` of that page (production, Vite's default minification), no config file.
@@ -26,6 +27,7 @@ async function rollupJob(job) {
   const { nodeResolve } = require('@rollup/plugin-node-resolve');
   const plugins = [nodeResolve({
     browser: true, exportConditions: ['browser', 'module', 'import', 'default'],
+    preferBuiltins: false, // a browser build: `events` is the npm package, not Node's
   })];
   if (job.commonjs) {
     plugins.push(plain(require('@rollup/plugin-commonjs'))());
@@ -33,7 +35,11 @@ async function rollupJob(job) {
       preventAssignment: true, values: { 'process.env.NODE_ENV': JSON.stringify('production') },
     }));
   }
-  const bundle = await rollup({ input: job.input, plugins, onwarn: () => {} });
+  // An import Rollup cannot resolve would silently become external (and shrink the output).
+  const onwarn = (warning) => {
+    if (warning.code === 'UNRESOLVED_IMPORT') throw new Error(warning.message);
+  };
+  const bundle = await rollup({ input: job.input, plugins, onwarn });
   try {
     await bundle.write({ dir: job.outdir, format: 'es' });
   } finally {

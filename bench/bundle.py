@@ -10,7 +10,8 @@ Rollup 4, every peer measured in the same run.
   ``--config`` file), ``vite build`` of the same page (production; Vite's JS API with no config
   file), ``shaker build --no-minify``, and Rollup of the page's ``main.js`` (es format, treeshake
   default, no minification; node-resolve with ``browser: true`` and the exportConditions
-  browser/module/import/default, commonjs, replace ``process.env.NODE_ENV`` → ``"production"``).
+  browser/module/import/default and ``preferBuiltins: false``, an unresolved import an error
+  rather than an external; commonjs; replace ``process.env.NODE_ENV`` → ``"production"``).
   Per app: gzip -9 bytes summed over every emitted ``.js`` file, and the number of ``.js`` files.
   Targets, on the totals over the apps all four built: shaker ≤ 1.10× Vite, shaker-unminified
   ≤ 1.00× Rollup.
