@@ -59,7 +59,7 @@ class Bindings:
         if name == "default":
             return None
         found: Var | None = None
-        for source, spec in facts.stars:
+        for source, _spec in facts.stars:
             if source is None:
                 continue  # `export * from "https://..."`: unknown names, never resolved here
             result = self.resolve_export(source, name, seen)

@@ -97,10 +97,9 @@ def include(modules: Mapping[str, ModuleFacts], bindings: Bindings, entries: lis
         facts = modules[module]
         if what == "run":
             for stmt in facts.statements:
-                if not treeshake or (stmt.effects and stmt.kind not in (
-                        "import", "reexport", "export-list")):
-                    if stmt.kind not in ("import", "reexport", "export-list"):
-                        keep(module, stmt.index)
+                if stmt.kind not in ("import", "reexport", "export-list") and (
+                        not treeshake or stmt.effects):
+                    keep(module, stmt.index)
             for dep in facts.static_deps:
                 if dep is not None and dep in modules and (
                         not treeshake or modules[dep].side_effects is not False):
@@ -122,9 +121,6 @@ def include(modules: Mapping[str, ModuleFacts], bindings: Bindings, entries: lis
             if target in modules and target not in result.dynamic_entries:
                 result.dynamic_entries[target] = None
                 entry(target)
-        # An included declaration of a name keeps its other declarations and attachments.
-        for name in stmt.declares:
-            use((module, name))
     return result
 
 
