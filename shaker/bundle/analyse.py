@@ -64,10 +64,12 @@ class Occurrence:
 
 @dataclass(eq=False)
 class Member:
-    """A static read ``ns.prop`` of a namespace import: becomes the binding it names."""
+    """A static read ``x.prop`` of an import: the binding ``prop`` names when ``x`` is a
+    namespace used only this way, else ``x`` renamed as any other use."""
 
     start: int
     end: int
+    object_end: int
     namespace: str
     prop: str
     statement: int
@@ -114,7 +116,8 @@ class ModuleFacts:
     dynamic: list[DynamicImport] = field(default_factory=list)
     occurrences: list[Occurrence] = field(default_factory=list)
     members: list[Member] = field(default_factory=list)
-    dynamic_namespaces: set[str] = field(default_factory=set)
+    value_uses: set[str] = field(default_factory=set)
+    """Import bindings used other than as ``x.prop`` (a namespace must then exist)."""
     declared: dict[str, list[int]] = field(default_factory=dict)
     """Module-level name → indexes of the statements that declare it."""
     attached: dict[str, list[int]] = field(default_factory=dict)
@@ -199,15 +202,15 @@ def analyse_module(module_id: str, code: str, imports: dict[str, str | None],
                 continue
             if stmt.kind == "export-list":
                 continue  # `export { a }`: an export, not a read; the statement goes
-            if ref.name in facts.imports and facts.imports[ref.name].imported == "*":
+            if ref.name in facts.imports:
                 member = _static_member(leaf)
-                if member is not None:
-                    facts.members.append(Member(member.start, member.end, ref.name,
+                if member is not None:  # `ns.prop`: the binding `prop` if `ns` is a namespace
+                    facts.members.append(Member(member.start, member.end, leaf.end, ref.name,
                                                 member.kids[-1].text or "", stmt.index,
                                                 scope))
                     stmt.reads.add(ref.name)
                     continue
-                facts.dynamic_namespaces.add(ref.name)
+                facts.value_uses.add(ref.name)
             facts.occurrences.append(occurrence)
             stmt.reads.add(ref.name)
         for declared in stmt.declares:

@@ -108,15 +108,12 @@ def include(modules: Mapping[str, ModuleFacts], bindings: Bindings, entries: lis
         assert isinstance(index, int)
         stmt = facts.statements[index]
         for name in stmt.reads:
-            imported = facts.imports.get(name)
-            if imported is not None and imported.imported == "*" \
-                    and imported.source is not None and name not in facts.dynamic_namespaces:
+            if bindings.namespace_of(module, name) is not None:
                 continue  # only `ns.x` reads: each resolved below
             use(bindings.variable(module, name))
-        for namespace, prop in members_by_statement[module].get(index, ()):
-            source = facts.imports[namespace].source
-            if source is not None:
-                use(bindings.resolve_export(source, prop))
+        for local, prop in members_by_statement[module].get(index, ()):
+            if bindings.namespace_of(module, local) is not None:
+                use(bindings.member(module, local, prop))
         for target in dynamic_by_statement[module].get(index, ()):
             if target in modules and target not in result.dynamic_entries:
                 result.dynamic_entries[target] = None

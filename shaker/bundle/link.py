@@ -82,10 +82,13 @@ def link(modules: dict[str, ModuleInput], entries: list[str],
             for member in mod.members:
                 if member.statement not in kept or member.scope is None:
                     continue
-                source = mod.imports[member.namespace].source
-                var = bindings.resolve_export(source, member.prop) if source else None
+                var = bindings.member(module, member.namespace, member.prop) \
+                    if bindings.namespace_of(module, member.namespace) is not None \
+                    else bindings.variable(module, member.namespace)
                 if var is not None and var is not AMBIGUOUS:
                     uses.setdefault(var, []).append(member.scope)
+                    if var[0].startswith(EXTERNAL):
+                        order.append(var)
     for var in inclusion.variables:
         if var[0].startswith(EXTERNAL):
             order.append(var)

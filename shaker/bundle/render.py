@@ -255,9 +255,13 @@ class Renderer:
         for member in facts.members:
             if member.statement in removed:
                 continue
-            source = facts.imports[member.namespace].source
-            var = self.bindings.resolve_export(source, member.prop) if source else None
-            buffer.replace(member.start, member.end, self.need(out, var))
+            if self.bindings.namespace_of(module, member.namespace) is not None:
+                var = self.bindings.member(module, member.namespace, member.prop)
+                buffer.replace(member.start, member.end, self.need(out, var))
+                continue
+            final = self.need(out, self.bindings.variable(module, member.namespace))
+            if final != code[member.start:member.object_end].decode("utf-8", "surrogatepass"):
+                buffer.replace(member.start, member.object_end, final)
         for dyn in facts.dynamic:
             if dyn.source is None or dyn.source not in self.facades:
                 continue
