@@ -1,0 +1,168 @@
+"""The module-graph stress corpus (``bundle_corpus.py``) must behave the same built as written.
+
+Why: ``shaker build`` is getting a scope-hoisting, tree-shaking linker, and its hardest
+obligations (evaluation order, cycles and the temporal dead zone, live bindings, ``export *``,
+namespace objects, default exports, name collisions, top-level ``await``, dynamic imports)
+are only observable by running code.  Each case runs under Node as written (``node main.js``)
+and as built (the manifest's ``main.js`` file, in a ``dist/`` with ``"type": "module"``); the
+printed lines and the exit status must be equal.  Four builds per case: unbundled and bundled,
+each with and without minifying; the bundled ones are skipped until ``BuildOptions`` has its
+``bundle`` field.  The cases are generated into a temporary directory, never the repository.
+
+All runs of one kind happen in one batch, spread over the cores (one Node process per run:
+about 60 ms each, a few seconds for the whole corpus).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import shutil
+import subprocess
+import traceback
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from bundle_corpus import Case, all_cases, write_case
+
+from shaker.build.project import BuildOptions, build
+
+NODE = shutil.which("node")
+TIMEOUT = 30.0
+WORKERS = max(2, os.cpu_count() or 2)
+
+pytestmark = [
+    pytest.mark.node,
+    pytest.mark.skipif(NODE is None, reason="node is not installed: the corpus runs under it"),
+]
+
+CASES = all_cases()
+BY_NAME = {case.name: case for case in CASES}
+HAS_BUNDLE = "bundle" in {f.name for f in dataclasses.fields(BuildOptions)}
+
+# name -> (bundle, minify)
+VARIANTS = {
+    "unbundled": (False, False),
+    "unbundled-min": (False, True),
+    "bundled": (True, False),
+    "bundled-min": (True, True),
+}
+
+# (case, variant) -> why today's build prints something else; xfail(strict=True).
+KNOWN_FAILURES: dict[tuple[str, str], str] = {}
+
+
+@dataclass(frozen=True)
+class Ran:
+    """What one Node run printed and how it ended."""
+
+    stdout: str
+    stderr: str
+    status: int
+
+
+def _node(cwd: Path, script: Path) -> Ran:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("NODE_")}
+    try:
+        done = subprocess.run([NODE or "node", str(script)], cwd=cwd, env=env,
+                              capture_output=True, timeout=TIMEOUT, check=False)
+    except subprocess.TimeoutExpired:
+        return Ran("", f"timed out after {TIMEOUT} s", -1)
+    return Ran(done.stdout.decode("utf-8", "replace"), done.stderr.decode("utf-8", "replace"),
+               done.returncode)
+
+
+def _build(case: Case, root: Path, bundle: bool, minify: bool) -> Path:
+    """Build ``case`` (already written at ``root``); the entry's output file."""
+    bundle_kw = {"bundle": bundle} if HAS_BUNDLE else {}
+    build(root, BuildOptions(entries=("main.js",), manifest=True, outdir="dist", minify=minify,
+                             **bundle_kw))  # type: ignore[arg-type]
+    dist = root / "dist"
+    (dist / "package.json").write_text('{"type": "module"}\n', encoding="utf-8")
+    manifest = json.loads((dist / ".vite" / "manifest.json").read_text(encoding="utf-8"))
+    return dist / manifest["main.js"]["file"]
+
+
+class Corpus:
+    """The corpus written once per kind of run, each kind run as one batch on first use."""
+
+    def __init__(self, tmp: Path) -> None:
+        self.tmp = tmp
+        self._runs: dict[str, dict[str, Ran | str]] = {}
+
+    def runs(self, kind: str) -> dict[str, Ran | str]:
+        """Case name -> its run, or why it could not run (a build error, as text)."""
+        if kind not in self._runs:
+            self._runs[kind] = self._run_all(kind)
+        return self._runs[kind]
+
+    def _run_all(self, kind: str) -> dict[str, Ran | str]:
+        jobs: dict[str, tuple[Path, Path]] = {}
+        outcome: dict[str, Ran | str] = {}
+        for case in CASES:
+            root = write_case(case, self.tmp / kind / case.name)
+            if kind == "source":
+                jobs[case.name] = (root, root / "main.js")
+                continue
+            bundle, minify = VARIANTS[kind]
+            try:
+                jobs[case.name] = (root, _build(case, root, bundle, minify))
+            except Exception:
+                outcome[case.name] = "the build failed:\n" + traceback.format_exc(limit=-3)
+        with ThreadPoolExecutor(WORKERS) as pool:
+            ran = pool.map(lambda job: _node(*job), jobs.values())
+            outcome.update(zip(jobs, ran, strict=True))
+        return outcome
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Corpus:
+    return Corpus(tmp_path_factory.mktemp("bundle-corpus"))
+
+
+def _sources(case: Case) -> str:
+    return "".join(f"--- {name} ---\n{text}" for name, text in case.files.items())
+
+
+@pytest.mark.parametrize("name", list(BY_NAME))
+def test_sources_run_as_stated(corpus: Corpus, name: str) -> None:
+    """Under Node as written: the stated exit status, clean stderr, the stated output."""
+    case = BY_NAME[name]
+    ran = corpus.runs("source")[name]
+    assert isinstance(ran, Ran)
+    assert ran.status == case.status, f"{_sources(case)}--- stderr ---\n{ran.stderr}"
+    if case.status == 0:
+        assert ran.stderr == "", ran.stderr
+    assert ran.stdout, "a case must print something"
+    if case.expect is not None:
+        assert ran.stdout == case.expect
+
+
+def _params() -> list[object]:
+    params = []
+    for variant in VARIANTS:
+        for case in CASES:
+            reason = KNOWN_FAILURES.get((case.name, variant))
+            marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
+            params.append(pytest.param(case.name, variant, marks=marks,
+                                       id=f"{case.name}-{variant}"))
+    return params
+
+
+@pytest.mark.parametrize(("name", "variant"), _params())
+def test_build_behaves_like_sources(corpus: Corpus, name: str, variant: str) -> None:
+    """Built (bundled or not, minified or not): the same output and exit status as written."""
+    if VARIANTS[variant][0] and not HAS_BUNDLE:
+        pytest.skip("bundling not merged yet")
+    case = BY_NAME[name]
+    before = corpus.runs("source")[name]
+    after = corpus.runs(variant)[name]
+    assert isinstance(before, Ran)
+    assert isinstance(after, Ran), after
+    entry = sorted((corpus.tmp / variant / name / "dist").rglob("main-*.js"))
+    built = "".join(f"--- built {p.name} ---\n{p.read_text(encoding='utf-8')}\n" for p in entry)
+    assert (after.stdout, after.status) == (before.stdout, before.status), (
+        f"{_sources(case)}{built}--- built stderr ---\n{after.stderr[-2000:]}")
