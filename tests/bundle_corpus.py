@@ -973,7 +973,7 @@ FIXED: list[Case] = [
             console.log(globalThis.__corpusFlag, Array.prototype.__corpusExtra?.(), [].__corpusExtra());
         """,
         setter='globalThis.__corpusFlag = "set";\nexport const unused = 1;\n',
-        other='Array.prototype.__corpusExtra = function () { return "patched"; };\nexport const unused = 2;\n',
+        other='Object.defineProperty(Array.prototype, "__corpusExtra", { value() { return "patched"; }, configurable: true });\nexport const unused = 2;\n',
     ),
     _case(
         "unused_class_with_effects",
@@ -1254,20 +1254,20 @@ def random_case(seed: int) -> Case:
     roots = [j for j in range(n) if j != dynamic_only and rng.random() < 0.3]
     roots = list(dict.fromkeys([0, *roots]))
     rng.shuffle(roots)
-    reads = []
+    main_reads: list[str] = []
     for j in roots:
         target = modules[j]
         shape = rng.choice(["named", "ns", "bare"])
         if shape == "named":
             name = rng.choice([k for k, e in target.exports.items() if e.kind != "bump"])
             main.insert(0, f'import {{ {name} as main_{j} }} from "./m{j}.js";')
-            reads.append(_read(f"main_{j}", target.exports[name].kind))
+            main_reads.append(_read(f"main_{j}", target.exports[name].kind))
         elif shape == "ns":
             main.insert(0, f'import * as main_ns{j} from "./m{j}.js";')
-            reads.append(f'Object.keys(main_ns{j}).sort().join(",")')
+            main_reads.append(f'Object.keys(main_ns{j}).sort().join(",")')
         else:
             main.insert(0, f'import "./m{j}.js";')
-    main.append('console.log("main", ' + ", ".join([f"t(() => {r})" for r in reads] or ['""']) + ");")
+    main.append('console.log("main", ' + ", ".join([f"t(() => {r})" for r in main_reads] or ['""']) + ");")
     main.append("for (const late of (globalThis.__corpusLate ?? []).splice(0)) late();")
     if dynamic_only is not None:
         main.append(f'const lazy = await import("./m{dynamic_only}.js");')
