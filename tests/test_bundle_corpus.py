@@ -152,7 +152,7 @@ def _drive(driver: Path, jobs: dict[str, tuple[Path, Path]]) -> dict[str, Ran]:
             record = json.loads(line[len(MARK):])
             if "status" not in record:
                 current, lines = record["id"], []
-            elif record["id"] == current and record["status"] == 0:
+            elif current is not None and record["id"] == current and record["status"] == 0:
                 runs[current] = Ran("".join(lines), "", 0)
                 current = None
             continue
