@@ -65,23 +65,11 @@ _REASONS: dict[str, tuple[tuple[str, ...], str]] = {
         _BOTH,
         "the linker declares an anonymous default export under its local name "
         "(`function f_default() {}`), so its `.name` is `f_default`, not `default`"),
-    "ns_reflection": (
-        _BOTH,
-        "`delete ns.a` is rewritten to `delete a`, a SyntaxError in a module"),
-    "unused_getter_and_call_effects": (
-        _BOTH,
-        "the statement `o.g;` is dropped though `o.g` is a getter that logs"),
     "tla_siblings_interleave": (
         _BOTH,
         "modules with top-level await are flattened into one: a sibling without await runs "
         "after the awaiting module ends instead of while it waits (Rollup and esbuild too)"),
 }
-for _name in ("order_static_and_dynamic_import", "random_07", "random_25", "random_30"):
-    _REASONS[_name] = (
-        _BOTH,
-        "a module imported both statically and with import() gets a chunk of its own, which "
-        "the entry chunk imports: it evaluates before modules that precede it in the source "
-        "order")
 KNOWN_FAILURES: dict[tuple[str, str], str] = {
     (name, variant): reason
     for name, (variants, reason) in _REASONS.items() for variant in variants

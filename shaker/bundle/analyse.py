@@ -100,6 +100,8 @@ class DynamicImport:
     end: int
     source: str | None
     spec: str
+    call_start: int = -1  # the whole `import(...)`
+    call_end: int = -1
 
 
 @dataclass(eq=False)
@@ -223,7 +225,7 @@ def analyse_module(module_id: str, code: str, imports: dict[str, str | None],
             if len(strings) >= 1 and strings[0].type == "string":
                 spec = _string_value(strings[0])
                 facts.dynamic.append(DynamicImport(strings[0].start, strings[0].end,
-                                                   target(spec), spec))
+                                                   target(spec), spec, node.start, node.end))
         elif (node.type == "await_expression" or (node.type == "for_in_statement" and any(
                 k.type == "await" for k in node.kids))) and not _inside_function(node):
             facts.top_level_await = True
@@ -260,6 +262,8 @@ def _static_member(leaf: N) -> N | None:
                                                  for k in parent.kids):
         return None
     outer = parent.parent
+    if outer is not None and outer.type == "unary_expression" and outer.kids[0].type == "delete":
+        return None  # `delete ns.a` must stay a delete of a property (false, or a TypeError)
     if outer is not None and outer.type in ("assignment_expression",
                                             "augmented_assignment_expression",
                                             "update_expression") and outer.kids[0] is parent:

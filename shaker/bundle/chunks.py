@@ -51,10 +51,8 @@ def execution_order(modules: Mapping[str, ModuleFacts], entries: list[str]) -> l
     return order
 
 
-def assign_chunks(modules: Mapping[str, ModuleFacts], entries: list[str],
-                  executed: Mapping[str, None], split: bool = True
-                  ) -> tuple[list[Chunk], dict[str, Chunk], dict[str, Chunk]]:
-    """(chunks in order, module → its chunk, entry → the chunk that stands for it)."""
+def _colours(modules: Mapping[str, ModuleFacts], entries: list[str]) -> dict[str, set[int]]:
+    """Module → the indexes of the entries that reach it through static imports."""
     colours: dict[str, set[int]] = {}
     for k, entry in enumerate(entries):
         stack = [entry]
@@ -66,6 +64,30 @@ def assign_chunks(modules: Mapping[str, ModuleFacts], entries: list[str],
             seen.add(k)
             stack.extend(d for d in modules[module].static_deps
                          if d is not None and d in modules)
+    return colours
+
+
+def already_loaded(modules: Mapping[str, ModuleFacts], entries: list[str],
+                   dynamic: Mapping[str, list[str]]) -> set[str]:
+    """Dynamic entries that every module importing them has already loaded statically:
+    ``import()`` of those resolves to their namespace in place, and they get no chunk (a
+    chunk of their own would run them too early, before what precedes them)."""
+    colours = _colours(modules, entries)
+    index = {e: k for k, e in enumerate(entries)}
+    out = set()
+    for target, importers in dynamic.items():
+        k = index.get(target)
+        mine = colours.get(target, set()) - {k}
+        if importers and all(colours.get(i) and colours[i] - {k} <= mine for i in importers):
+            out.add(target)
+    return out
+
+
+def assign_chunks(modules: Mapping[str, ModuleFacts], entries: list[str],
+                  executed: Mapping[str, None], split: bool = True
+                  ) -> tuple[list[Chunk], dict[str, Chunk], dict[str, Chunk]]:
+    """(chunks in order, module → its chunk, entry → the chunk that stands for it)."""
+    colours = _colours(modules, entries)
     order = [m for m in execution_order(modules, entries) if m in executed]
     by_colour: dict[frozenset[int], Chunk] = {}
     chunks: list[Chunk] = []
@@ -105,4 +127,4 @@ def assign_chunks(modules: Mapping[str, ModuleFacts], entries: list[str],
     return chunks, chunk_of, facades
 
 
-__all__ = ["Chunk", "assign_chunks", "execution_order"]
+__all__ = ["Chunk", "already_loaded", "assign_chunks", "execution_order"]

@@ -169,6 +169,8 @@ def statement_effects(stmt: Statement, rules: Assumptions) -> bool:
             left = expr.child_by_field_name("left")
             return not (right is not None and is_pure(right, rules)
                         and left is not None and is_pure(left, rules))
+        if expr.type in ("member_expression", "subscript_expression"):
+            return True  # `o.g;` alone is written for its getter
         return not is_pure(expr, rules)
     return True
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from shaker.bundle.analyse import ModuleFacts, analyse_module
 from shaker.bundle.bindings import AMBIGUOUS, EXTERNAL, Bindings, Var
-from shaker.bundle.chunks import assign_chunks, execution_order
+from shaker.bundle.chunks import already_loaded, assign_chunks, execution_order
 from shaker.bundle.cycles import early_reads
 from shaker.bundle.deconflict import deconflict
 from shaker.bundle.effects import assumptions, statement_effects
@@ -49,7 +49,20 @@ def link(modules: dict[str, ModuleInput], entries: list[str],
     bindings = Bindings(facts)
     _effects(facts, bindings)
     inclusion = include(facts, bindings, entries, options.treeshake)
-    all_entries = list(dict.fromkeys([*entries, *inclusion.dynamic_entries]))
+    importers: dict[str, list[str]] = {}
+    for module, kept in inclusion.statements.items():
+        for dyn in facts[module].dynamic:
+            if dyn.source in inclusion.dynamic_entries and any(
+                    facts[module].statements[i].start <= dyn.start
+                    < facts[module].statements[i].end for i in kept):
+                importers.setdefault(dyn.source, []).append(module)
+    loaded = already_loaded(facts, list(dict.fromkeys([*entries, *inclusion.dynamic_entries])),
+                            importers) - set(entries)
+    for module in loaded:  # `import("./x.js")` becomes x's namespace, already in memory
+        inclusion.namespaces[module] = None
+        inclusion.variables[(module, "*")] = None
+    all_entries = list(dict.fromkeys([*entries, *(d for d in inclusion.dynamic_entries
+                                                  if d not in loaded)]))
     # Modules that contribute code (or are entries) are placed; the rest are seen through.
     placed = {m: None for m in inclusion.executed
               if inclusion.statements.get(m) or m in inclusion.namespaces or m in all_entries}

@@ -263,10 +263,16 @@ class Renderer:
             if final != code[member.start:member.object_end].decode("utf-8", "surrogatepass"):
                 buffer.replace(member.start, member.object_end, final)
         for dyn in facts.dynamic:
-            if dyn.source is None or dyn.source not in self.facades:
+            if dyn.source is None or any(s.start <= dyn.start < s.end for s in
+                                         facts.statements if s.index in removed):
                 continue
-            if any(s.start <= dyn.start < s.end for s in facts.statements
-                   if s.index in removed):
+            if dyn.source not in self.facades and dyn.source in self.inclusion.namespaces \
+                    and dyn.source in self.modules:  # loaded already: its namespace
+                namespace = self.need(out, (dyn.source, "*"))
+                buffer.replace(dyn.call_start, dyn.call_end,
+                               f"Promise.resolve().then(() => {namespace})")
+                continue
+            if dyn.source not in self.facades:
                 continue
             target = self.facades[dyn.source]
             out.dynamic[target.id] = None
