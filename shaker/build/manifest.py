@@ -7,8 +7,8 @@ the output directory), ``src``, ``name``, ``isEntry``, ``isDynamicEntry``, ``imp
 ``dynamicImports`` (*keys* of other JavaScript chunks), ``css`` and ``assets`` (output paths).
 Empty lists and false flags are left out, as Vite does.
 
-shaker does not bundle, so every module is a chunk; a consumer that follows ``imports``
-recursively for ``<link rel=modulepreload>`` and ``css`` (as django-vite does) gets the
+A chunk is a linked file (or, with ``--no-bundle``, a module); a consumer that follows
+``imports`` recursively for ``<link rel=modulepreload>`` and ``css`` (as django-vite does) gets the
 whole static graph of an entry.  :func:`entry_tags` does exactly that, for Python backends
 without django-vite.
 

@@ -1,8 +1,9 @@
 """``shaker build``: a project in, a deployable ``dist/`` out, with no ``import.meta.hot`` left.
 
 The I/O shell around the pure parts: find the entries (HTML pages and their module scripts,
-or ``build.entries``), crawl and transform (:mod:`shaker.build.crawl`), tree-shake
-(:mod:`shaker.shake`), hash and rewrite (:mod:`shaker.emit`), then write everything into a
+or ``build.entries``), crawl and transform (:mod:`shaker.build.crawl`), link into
+tree-shaken chunks (:mod:`shaker.build.bundling`; ``bundle=False``: only drop unused modules,
+:mod:`shaker.build.shake`), hash and rewrite (:mod:`shaker.build.emit`), then write everything into a
 temporary directory beside the output directory and swap it in only when all of it is
 written.  A failed build raises :class:`BuildError` and leaves the previous output exactly as
 it was.
