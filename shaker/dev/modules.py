@@ -184,6 +184,8 @@ class ModuleServer:
         self.links = Links(root)
         self._parsed: dict[str, Any] = {}
         """Project file → its last parse (used and updated in the worker thread only)."""
+        self._generation = 0
+        """Bumped by ``clear_cache``: a build that started before is not cached."""
         self.optimized: Optimized | None = None
         """Bare imports → pre-bundled files (``shaker.dev.prebundle``), set by the server."""
         self.wait_for_deps: Callable[[], Awaitable[None]] | None = None
@@ -232,7 +234,9 @@ class ModuleServer:
         return await self._worker.run(fn, args, timeout=timeout)
 
     def clear_cache(self) -> None:
-        """Forget every cached build (the pre-bundled dependencies changed)."""
+        """Forget every cached build (the pre-bundled dependencies changed); a build under
+        way now is not cached either."""
+        self._generation += 1
         self._cache.clear()
         self._keys_by_file.clear()
 
@@ -279,11 +283,13 @@ class ModuleServer:
         key = (str(file), kind, url)
         cached = self._cache.get(key)
         if cached is None or cached.stamp != stamp or not self._fresh(cached):
+            generation = self._generation
             built = await self._run(self._build, kind, str(file), url)
             data = built.code.encode("utf-8", "surrogatepass")
             cached = _Cached(stamp, data, etag_for(data), built.facts, built.deps, built.linking)
-            self._cache[key] = cached
-            self._keys_by_file.setdefault(key[0], set()).add(key)
+            if generation == self._generation:
+                self._cache[key] = cached
+                self._keys_by_file.setdefault(key[0], set()).add(key)
         return cached
 
     def _fresh(self, cached: _Cached) -> bool:

@@ -582,8 +582,9 @@ class Prebundler:
         self.on_rebundle = on_rebundle
         """Called on the loop after a re-bundle with the new specifiers (the server clears
         its module cache and reloads the pages)."""
-        self.meta: DepsMetadata | None = None
-        self._by_id: dict[str, str] = {}
+        self._state: tuple[DepsMetadata | None, dict[str, str]] = (None, {})
+        """The metadata in use and file → pre-bundled file name: replaced as one, since the
+        worker thread reads it while the loop may swap it."""
         self.sources: dict[str, str] = {}
         """Every dependency specifier known (pre-bundled or failed) → its file."""
         self.ready = asyncio.Event()
@@ -601,6 +602,11 @@ class Prebundler:
     def enabled(self) -> bool:
         return self.link is not None and not self.settings.disabled
 
+    @property
+    def meta(self) -> DepsMetadata | None:
+        """What is pre-bundled now (None before the first pre-bundle)."""
+        return self._state[0]
+
     def pipeline(self) -> Pipeline:
         return Pipeline(self.options, self.plugins, new_resolver(self.options))
 
@@ -612,9 +618,9 @@ class Prebundler:
         dependencies are linked again with it."""
         if not self.enabled or not is_bare(specifier) or target.virtual or target.query:
             return None
-        meta = self.meta
+        meta, by_id = self._state
         if meta is not None:
-            name = self._by_id.get(target.id)
+            name = by_id.get(target.id)
             if name is not None:
                 return f"{DEPS_URL}{name}?v={meta.browser_hash}"
         if (self.ready.is_set() and in_node_modules(target.id) and target.kind == "js"
@@ -725,8 +731,8 @@ class Prebundler:
 
     def _use(self, meta: DepsMetadata, sources: Mapping[str, str]) -> None:
         self.sources = {**self.sources, **dict(sources)}
-        self._by_id = {sources[s]: name for s, name in meta.optimized.items() if s in sources}
-        self.meta = meta
+        self._state = (meta, {sources[s]: name for s, name in meta.optimized.items()
+                              if s in sources})
 
     def _shown(self) -> str:
         meta = self.meta
