@@ -69,6 +69,7 @@ bench: $(TEST_STAMP)  ## speed against esbuild, cp -r and Vite; load against Vit
 	$(PY) bench/react_refresh.py
 	$(PY) bench/typescript.py
 	$(PY) bench/minify.py
+	$(PY) bench/bundle.py
 	$(PY) bench/load.py
 
 bench-quick: $(TEST_STAMP)
@@ -80,6 +81,7 @@ bench-quick: $(TEST_STAMP)
 	$(PY) bench/react_refresh.py --edits 5
 	$(PY) bench/typescript.py --rounds 1
 	$(PY) bench/minify.py --rounds 1
+	$(PY) bench/bundle.py --quick
 	$(PY) bench/load.py --quick
 
 lint: $(TEST_STAMP)  ## ruff, and mypy (strict) over the strict set

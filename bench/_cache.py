@@ -9,6 +9,7 @@ success, so a present directory is always complete.
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import os
 import shlex
 import shutil
@@ -125,10 +126,29 @@ def read_manifest(corpus: Path) -> list[CorpusFile]:
 def ensure_npm_tool(name: str, version: str) -> Path:
     """Install ``name@version`` (exact) once into the cache; return its package directory."""
     prefix = CACHE / "tools" / f"{name.replace('/', '+')}-{version}"
-    package = prefix / "node_modules" / name
+    _npm_install(prefix, [f"{name}@{version}"])
+    return prefix / "node_modules" / name
+
+
+def ensure_npm_tools(label: str, packages: dict[str, str]) -> Path:
+    """Install several pinned packages together (``npm install`` resolves them as one project,
+    as a user would: plugins next to the tool they plug into) once into the cache under
+    ``tools/LABEL-DIGEST`` (the digest covers the pins); return that prefix, whose
+    ``node_modules`` holds them all."""
+    specs = [f"{name}@{version}" for name, version in sorted(packages.items())]
+    digest = hashlib.sha256("\n".join(specs).encode()).hexdigest()[:10]
+    prefix = CACHE / "tools" / f"{label}-{digest}"
+    _npm_install(prefix, specs)
+    return prefix
+
+
+def _npm_install(prefix: Path, specs: list[str]) -> None:
+    """``npm install --save-exact SPECS`` into ``prefix``, once: built in a temporary sibling
+    and renamed into place only on success, so a present prefix is complete."""
     with _locked(f"tool-{prefix.name}"):
-        if (package / "package.json").is_file():
-            return package
+        if all((prefix / "node_modules" / spec.rpartition("@")[0] / "package.json").is_file()
+               for spec in specs):
+            return
         prefix.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f"{prefix.name}.tmp-", dir=prefix.parent))
         tmp.chmod(0o755)
@@ -142,7 +162,7 @@ def ensure_npm_tool(name: str, version: str) -> Path:
                     "--no-audit",
                     "--no-fund",
                     "--save-exact",
-                    f"{name}@{version}",
+                    *specs,
                 ],
                 capture_output=True,
                 text=True,
@@ -150,10 +170,10 @@ def ensure_npm_tool(name: str, version: str) -> Path:
                 check=False,
             )
             if done.returncode != 0:
-                raise BenchSetupError(f"npm install {name}@{version} failed:\n{done.stderr}")
+                raise BenchSetupError(f"npm install {' '.join(specs)} failed:\n{done.stderr}")
             tmp.rename(prefix)
         except (OSError, subprocess.TimeoutExpired) as exc:
-            raise BenchSetupError(f"npm install {name}@{version} did not finish: {exc}") from exc
+            raise BenchSetupError(
+                f"npm install {' '.join(specs)} did not finish: {exc}") from exc
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
-        return package

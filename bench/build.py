@@ -28,6 +28,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from _cache import BenchSetupError, ensure_npm_tool, shaker_cmd
@@ -90,57 +92,87 @@ def _bench(args: argparse.Namespace, generate_app, vite: Path, scratch: Path) ->
     sources = sum(1 for p in app.rglob("*.js") if "node_modules" not in p.parts)
     print(f"load before: {_load()}")
     print(f"app: {app} ({sources} .js files), {args.rounds} rounds, alternating order")
+    result = compare_builds(app, vite, scratch, args.rounds)
+    print(f"load after:  {_load()}")
+    for problem in result.problems:
+        print("PROBLEM:", problem)
+    print()
+    print_table(result)
+    ratio = result.ratio()
+    if ratio is not None:
+        best = result.ratio(min)
+        verdict = "PASS" if ratio <= TARGET else "MISS"
+        print(f"\nshaker / vite (median wall time): {ratio:.2f}  target ≤ {TARGET:.1f}  "
+              f"{verdict}   (min / min: {best:.2f})")
+        if verdict == "MISS" and args.strict:
+            return 1
+    return 1 if result.problems else 0
+
+
+@dataclass
+class Comparison:
+    """Wall times (seconds, warm-up excluded) of each build command on one app."""
+
+    names: list[str]
+    times: dict[str, list[float]]
+    outputs: dict[str, Path] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+    shaker_line: str = ""
+
+    def ratio(self, of: Callable[[list[float]], float] = statistics.median) -> float | None:
+        """shaker / Vite, of the medians (or of ``of``), or None if either has no time."""
+        if not all(self.times[n] for n in self.names):
+            return None
+        return of(self.times[self.names[0]]) / of(self.times[self.names[1]])
+
+
+def compare_builds(app: Path, vite: Path, scratch: Path, rounds: int) -> Comparison:
+    """Time ``shaker build`` and ``vite build`` of ``app``: one untimed warm-up each, then
+    ``rounds`` rounds in alternating order, each into a fresh directory under ``scratch``;
+    also checks that no shaker output holds ``import.meta.hot`` (a problem if one does)."""
     commands = {
         "shaker build": lambda out: [*shaker_cmd(), "build", str(app), "--outdir", str(out)],
         f"vite build {VITE_VERSION}": lambda out: [
             "node", str(vite), "build", str(app), "--outDir", str(out), "--emptyOutDir",
             "--logLevel", "warn"],
     }
-    times: dict[str, list[float]] = {name: [] for name in commands}
-    outputs: dict[str, Path] = {}
-    problems: list[str] = []
     names = list(commands)
-    for round_no in range(args.rounds + 1):  # round 0 is the untimed warm-up
+    result = Comparison(names, {name: [] for name in names})
+    for round_no in range(rounds + 1):  # round 0 is the untimed warm-up
         order = names if round_no % 2 == 0 else names[::-1]
         for name in order:
             out = scratch / f"out-{names.index(name)}"
             shutil.rmtree(out, ignore_errors=True)
             seconds, done = _run(commands[name](out))
             if done.returncode != 0:
-                problems.append(f"{name} exited {done.returncode}:\n{done.stdout}{done.stderr}")
+                result.problems.append(
+                    f"{name} exited {done.returncode}:\n{done.stdout}{done.stderr}")
                 continue
-            outputs[name] = out
+            result.outputs[name] = out
             if round_no:
-                times[name].append(seconds)
-            elif name == "shaker build":
-                print("shaker:", done.stdout.strip().splitlines()[1] if done.stdout else "")
-    print(f"load after:  {_load()}")
-    for problem in problems:
-        print("PROBLEM:", problem)
-    shaker_out = outputs.get("shaker build")
+                result.times[name].append(seconds)
+            elif name == "shaker build" and done.stdout:
+                lines = done.stdout.strip().splitlines()
+                result.shaker_line = lines[1] if len(lines) > 1 else ""
+                print("shaker:", result.shaker_line)
+    shaker_out = result.outputs.get("shaker build")
     if shaker_out is not None:
         leftovers = [p for p in shaker_out.rglob("*.js") if b"import.meta.hot" in p.read_bytes()]
         if leftovers:
-            problems.append(f"import.meta.hot left in {len(leftovers)} shaker output files")
-            print("PROBLEM:", problems[-1])
-    print()
+            result.problems.append(f"import.meta.hot left in {len(leftovers)} shaker output files")
+    return result
+
+
+def print_table(result: Comparison) -> None:
+    """median/min/max seconds, output files and KiB per tool."""
     print(f"{'tool':<20} {'median s':>9} {'min s':>7} {'max s':>7} {'files':>6} {'KiB':>8}")
-    for name in names:
-        if not times[name]:
+    for name in result.names:
+        if not result.times[name]:
             continue
-        files, size = _tree(outputs[name])
-        series = times[name]
+        files, size = _tree(result.outputs[name])
+        series = result.times[name]
         print(f"{name:<20} {statistics.median(series):>9.3f} {min(series):>7.3f} "
               f"{max(series):>7.3f} {files:>6} {size / 1024:>8.1f}")
-    if all(times[n] for n in names):
-        ratio = statistics.median(times[names[0]]) / statistics.median(times[names[1]])
-        best = min(times[names[0]]) / min(times[names[1]])
-        verdict = "PASS" if ratio <= TARGET else "MISS"
-        print(f"\nshaker / vite (median wall time): {ratio:.2f}  target ≤ {TARGET:.1f}  "
-              f"{verdict}   (min / min: {best:.2f})")
-        if verdict == "MISS" and args.strict:
-            return 1
-    return 1 if problems else 0
 
 
 if __name__ == "__main__":

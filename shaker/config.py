@@ -398,6 +398,8 @@ class BuildConfig:
     outdir: str = "dist"
     minify: bool = True
     """Minify JavaScript outputs (``shaker build --no-minify`` turns it off)."""
+    bundle: bool = True
+    """Link modules into tree-shaken chunks (``shaker build --no-bundle`` turns it off)."""
 
     def __post_init__(self) -> None:
         if isinstance(self.entries, str):

@@ -230,13 +230,20 @@ async def test_modulepreload_polyfill_in_dev_is_empty(project: Path) -> None:
 
 def test_modulepreload_polyfill_in_a_build(project: Path) -> None:
     result = build(project, BuildOptions(outdir="dist", base="/static/", manifest=True,
-                                         entries=("src/main.js",)))
+                                         entries=("src/main.js",), bundle=False))
     assert result is not None
     manifest = json.loads((project / "dist/.vite/manifest.json").read_text())
     entry = manifest["vite/modulepreload-polyfill.js"]
     assert entry["src"] == "vite/modulepreload-polyfill.js"
     assert "vite/modulepreload-polyfill.js" in manifest["src/main.js"]["imports"]
     code = (project / "dist" / entry["file"]).read_text()
+    assert "relList.supports(\"modulepreload\")" in code and "MutationObserver" in code
+    # Bundled (the default), the polyfill is linked into the entry's chunk, as in Vite.
+    build(project, BuildOptions(outdir="dist", base="/static/", manifest=True,
+                                entries=("src/main.js",)))
+    manifest = json.loads((project / "dist/.vite/manifest.json").read_text())
+    assert "vite/modulepreload-polyfill.js" not in manifest
+    code = (project / "dist" / manifest["src/main.js"]["file"]).read_text()
     assert "relList.supports(\"modulepreload\")" in code and "MutationObserver" in code
 
 

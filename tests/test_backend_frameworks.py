@@ -45,7 +45,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = write(tmp_path_factory.mktemp("built"), {
         **FRONTEND, "src/main.js": FRONTEND["src/main.js"] + "import logo from './logo.svg';\n"
                                    "console.log(logo);\n"})
-    build(root, BuildOptions(base="/static/", manifest=True,
+    build(root, BuildOptions(base="/static/", manifest=True, bundle=False,
                              entries=("src/main.js", "src/admin.css")))
     return root
 

@@ -25,6 +25,10 @@ SEED = Path(__file__).resolve().parent.parent / "examples" / "seed"
 HASHED = re.compile(r"^assets/[A-Za-z0-9_.-]+-[0-9a-f]{8}\.(js|css|png)$")
 
 
+UNBUNDLED = BuildOptions(bundle=False)
+"""Tests of the one-file-per-module output (``--no-bundle``); bundling is tests/test_bundle*.py."""
+
+
 def snapshot(directory: Path) -> dict[str, bytes]:
     """Every file under ``directory`` (dotfiles included) with its bytes."""
     return {p.relative_to(directory).as_posix(): p.read_bytes()
@@ -125,7 +129,7 @@ SHAKE_APP = {
 
 
 def test_modules_unused_once_hot_code_is_gone_are_not_emitted(tmp_path: Path) -> None:
-    result = build(write(tmp_path / "app", SHAKE_APP))
+    result = build(write(tmp_path / "app", SHAKE_APP), UNBUNDLED)
     assert sorted(result.dropped) == ["node_modules/dev-overlay/overlay.js",
                                       "src/hot-helper.js", "src/hot-log.js"]
     files = js_files(result)
@@ -144,7 +148,7 @@ def test_an_import_that_binds_names_keeps_a_pure_module(tmp_path: Path) -> None:
         "main.js": 'import { f } from "./pure.js";\nimport "./also-pure.js";\nf();\n',
         "pure.js": "export const f = () => 1;\n",
         "also-pure.js": "export const g = 2;\n"})
-    result = build(project)
+    result = build(project, UNBUNDLED)
     assert result.dropped == ["also-pure.js"]
     main = js_files(result)[file_for(result, "main")]
     assert main == f'import {{ f }} from "./{Path(file_for(result, "pure")).name}";\nf();\n'
@@ -164,7 +168,7 @@ def test_packages_that_export_keyword_names_build(tmp_path: Path) -> None:
                                      "export { _null as null, function_ as function };\n"),
         "node_modules/kw/blocks.js": ("function if_block() { return 1; }\n"
                                       "export { if_block as if };\n")})
-    result = build(project)
+    result = build(project, UNBUNDLED)
     code = "".join(js_files(result).values())
     assert "import.meta.hot" not in code
     assert "import { if as ifBlock, null as nil, function as fn } from" in code
@@ -210,7 +214,7 @@ def app(tmp_path: Path) -> Path:
 
 
 def test_pages_scripts_styles_assets_and_public_files(app: Path) -> None:
-    result = build(app, BuildOptions(define={"__VERSION__": '"1.0"'}))
+    result = build(app, BuildOptions(define={"__VERSION__": '"1.0"'}, bundle=False))
     names = {f.path for f in result.files}
     assert {"favicon.ico", "robots.txt", "about/index.html", "index.html"} <= names
     assert (result.outdir / "favicon.ico").read_bytes() == b"icon"
@@ -231,7 +235,7 @@ def test_pages_scripts_styles_assets_and_public_files(app: Path) -> None:
 
 
 def test_css_json_and_assets_from_javascript(app: Path) -> None:
-    result = build(app, BuildOptions(define={"__VERSION__": '"1.0"'}))
+    result = build(app, BuildOptions(define={"__VERSION__": '"1.0"'}, bundle=False))
     files = js_files(result)
     main = files[file_for(result, "main")]
     assert 'console.log(data.x, name, logo, a, "/", "1.0");' in main
@@ -268,7 +272,8 @@ def test_base_is_applied_to_page_references(app: Path) -> None:
 
 
 def test_source_maps_point_at_the_original(app: Path) -> None:
-    result = build(app, BuildOptions(sourcemap=True, define={"__VERSION__": "1"}))
+    result = build(app, BuildOptions(sourcemap=True, define={"__VERSION__": "1"},
+                                     bundle=False))
     name = file_for(result, "main")
     code = (result.outdir / name).read_text()
     assert code.endswith(f"//# sourceMappingURL={Path(name).name}.map\n")
@@ -324,8 +329,10 @@ def test_parallel_workers_give_the_same_output(tmp_path: Path,
                              "if (import.meta.hot) { import.meta.hot.accept() }\n"
                              f"console.log(v{i});\n")
     project = write(tmp_path / "app", files)
-    serial = build(project, BuildOptions(outdir=str(tmp_path / "serial"), workers=1))
-    parallel = build(project, BuildOptions(outdir=str(tmp_path / "parallel"), workers=2))
+    serial = build(project, BuildOptions(outdir=str(tmp_path / "serial"), workers=1,
+                                         bundle=False))
+    parallel = build(project, BuildOptions(outdir=str(tmp_path / "parallel"), workers=2,
+                                           bundle=False))
     serial, parallel = snapshot(serial.outdir), snapshot(parallel.outdir)
     assert serial == parallel and len(serial) == 81
     assert sum(submitted) == 80 - shaker.build.crawl.SERIAL_MODULES  # the rest went to workers

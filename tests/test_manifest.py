@@ -83,7 +83,7 @@ def built(tmp_path: Path) -> Path:
         "src/theme.css": "html { background: url(./logo.svg) }",
         "src/data.json": '{"a": 1}', "src/logo.svg": "<svg/>",
     })
-    build(project, BuildOptions(manifest=True))
+    build(project, BuildOptions(manifest=True, bundle=False))
     return project / "dist"
 
 

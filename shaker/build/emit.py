@@ -165,7 +165,12 @@ def add_source_maps(outputs: Mapping[Node, Output], emitted: Emitted, outdir: st
         source_map = dict(output.map)
         map_dir = os.path.join(outdir, os.path.dirname(name))
         source_map["file"] = os.path.basename(name)
-        source_map["sources"] = [os.path.relpath(node.path, map_dir).replace(os.sep, "/")]
+        if output.linked is not None:  # a chunk: one source per linked module
+            source_map["sources"] = [os.path.relpath(path, map_dir).replace(os.sep, "/")
+                                     if os.path.isabs(path) else path
+                                     for path in source_map.get("sources", [])]
+        else:
+            source_map["sources"] = [os.path.relpath(node.path, map_dir).replace(os.sep, "/")]
         emitted.files[name + ".map"] = to_json(source_map).encode()
         code = emitted.files[name]
         if code and not code.endswith(b"\n"):
@@ -245,7 +250,9 @@ def manifest_chunks(outputs: Mapping[Node, Output], emitted: Emitted, entries: s
     """Vite-style chunks: keyed by source path, or ``_<file>`` for generated modules."""
     keys: dict[Node, str] = {}
     for node, name in emitted.names.items():
-        if not os.path.isabs(node.path) and node.role in ("js", "json"):
+        if node.role == "js" and node.index > 0:  # a shared chunk: no source of its own
+            keys[node] = "_" + os.path.basename(name)
+        elif not os.path.isabs(node.path) and node.role in ("js", "json"):
             keys[node] = node.path.replace("\0", "")  # a virtual module: its id, as Vite
         elif node.role in ("js", "json", "asset") or (node.role == "css" and node in entries):
             keys[node] = os.path.relpath(node.path, root).replace(os.sep, "/")
@@ -258,6 +265,8 @@ def manifest_chunks(outputs: Mapping[Node, Output], emitted: Emitted, entries: s
                       is_dynamic_entry=node in dynamic)
         if not key.startswith("_"):
             chunk.src = key
+        elif node.role == "js" and node.index > 0:
+            chunk.name = node.stem
         if node.role in ("js", "json"):
             chunk.name = node.stem
         for dep in outputs[node].deps:
@@ -273,6 +282,8 @@ def manifest_chunks(outputs: Mapping[Node, Output], emitted: Emitted, entries: s
                 chunk.dynamic_imports.append(keys[target])
             elif target.role == "asset":
                 chunk.assets.append(emitted.names[target])
+            elif target.role == "css" and node.role == "js":  # a chunk's stylesheets
+                chunk.css.append(emitted.names[target])
         if node in keys and node.role == "css" and chunk.is_entry:
             chunk.name = node.stem
         chunks[key] = chunk

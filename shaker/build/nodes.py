@@ -115,6 +115,9 @@ class Output:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     side_effects: bool | None = None  # None: unknown, decide by looking at the code
+    linked: list[Node] | None = None
+    """For a chunk (:mod:`shaker.build.bundling`): the modules linked into it; its source
+    map's ``sources`` are their paths."""
 
 
 class Inline(NamedTuple):

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
+from shaker.build.bundling import bundle_outputs
 from shaker.build.crawl import crawl
 from shaker.build.emit import (
     Page,
@@ -37,7 +38,7 @@ from shaker.build.exports import missing_exports
 from shaker.build.manifest import build_manifest, to_json
 from shaker.build.nodes import Inline, Node, Problem
 from shaker.build.outdir import Staging, write_file
-from shaker.build.shake import shake
+from shaker.build.shake import Shaken, shake
 from shaker.config import resolve_base
 from shaker.diagnostics import Diagnostic, Severity
 from shaker.errors import ShakerError
@@ -76,6 +77,10 @@ class BuildOptions:
     workers: int | None = None
     plugins: tuple[Plugin, ...] = ()
     """Python plugins: their ``resolve_id``/``load``/``transform`` hooks run as in dev."""
+    bundle: bool = True
+    """Link modules into scope-hoisted, tree-shaken chunks (:mod:`shaker.bundle`); False
+    writes one file per module (``shaker build --no-bundle``).  ``keep_hot`` implies False:
+    ``import.meta.hot.accept("./dep.js")`` names modules, which chunks no longer are."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "base", resolve_base(self.base))  # the one rule, in config
@@ -253,8 +258,14 @@ def build(root: Path, options: BuildOptions | None = None) -> BuildResult:
         problems = missing_exports(outputs, options.base, str(root))
     if problems:
         raise BuildError(problems)
-    shaken = shake(outputs, entries)
-    cut_imports(outputs, shaken)
+    module_count = sum(1 for n in outputs if n.role in ("js", "inline"))
+    if options.bundle and not options.keep_hot:
+        bundled = bundle_outputs(outputs, entries, options.sourcemap)
+        outputs = bundled.outputs
+        shaken = Shaken(emitted=bundled.emitted, dropped=bundled.dropped)
+    else:
+        shaken = shake(outputs, entries)
+        cut_imports(outputs, shaken)
     if options.minify:
         minify_outputs(outputs, shaken.emitted)
     emitted = hash_modules(outputs, shaken.emitted, str(root))
@@ -273,8 +284,7 @@ def build(root: Path, options: BuildOptions | None = None) -> BuildResult:
         files["manifest.json"] = (text, "manifest")
         files[".vite/manifest.json"] = (text, "manifest")
     report = _write(outdir, files, public if public.is_dir() else None, root, warnings)
-    result = BuildResult(outdir, report, modules=sum(1 for n in outputs if n.role in (
-        "js", "inline")), warnings=warnings)
+    result = BuildResult(outdir, report, modules=module_count, warnings=warnings)
     result.dropped = [os.path.relpath(n.path, root) for n in shaken.dropped]
     result.seconds = time.perf_counter() - started
     return result

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from shaker.diagnostics import Diagnostic
 
@@ -29,6 +30,10 @@ class ModuleInput:
     side_effects: bool | None = None
     name: str = ""
     """A readable stem for names derived from the module (``<name>_default``)."""
+    map: dict[str, Any] | None = None
+    """The source map of ``code`` (to the original file), when source maps are wanted."""
+    path: str = ""
+    """The file the module came from, for source maps without an input map."""
 
 
 @dataclass
@@ -50,6 +55,7 @@ class ChunkOutput:
     exports: list[str] = field(default_factory=list)
     externals: list[str] = field(default_factory=list)
     """Specifiers of modules left out of the link (as written) that the chunk imports."""
+    map: dict[str, Any] | None = None
 
 
 @dataclass
@@ -57,6 +63,7 @@ class LinkOptions:
     chunk_specifier: Callable[[str], str] = lambda chunk_id: "./" + chunk_id + ".js"
     """The specifier text (unquoted) that imports the chunk ``chunk_id`` from another chunk."""
     treeshake: bool = True
+    sourcemap: bool = False
     split: bool = True
     """One chunk per entry, per dynamic import, and per set of entries sharing modules.  False
     links each entry into one chunk (dynamic imports still get theirs)."""

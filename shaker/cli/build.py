@@ -68,9 +68,12 @@ def render_report(result: BuildResult, outdir_label: str) -> str:
               "[default: dist, or build.outdir from the config].")
 @click.option("--base", default=None, callback=parse_base,
               help="Public base path: /app/, a full URL, or ./ for relative URLs [default: /].")
-@click.option("--sourcemap", is_flag=True, help="Write a .map file beside each module.")
+@click.option("--sourcemap", is_flag=True, help="Write a .map file beside each output.")
 @click.option("--minify/--no-minify", default=None,
               help="Minify JavaScript [default: on, or build.minify from the config].")
+@click.option("--bundle/--no-bundle", default=None,
+              help="Link modules into tree-shaken chunks; --no-bundle writes one file per "
+              "module [default: on, or build.bundle from the config].")
 @click.option("--manifest", is_flag=True, help="Write manifest.json (and .vite/manifest.json) "
               "for backends such as django-vite.")
 @click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False,
@@ -80,7 +83,7 @@ def render_report(result: BuildResult, outdir_label: str) -> str:
               "builds).")
 @click.option("-j", "--jobs", type=int, default=None, help="Worker processes [default: cores].")
 def build_command(root: Path, outdir: str | None, base: str | None, sourcemap: bool,
-                  minify: bool | None, manifest: bool, config_file: Path | None, keep_hot: bool,
+                  minify: bool | None, bundle: bool | None, manifest: bool, config_file: Path | None, keep_hot: bool,
                   jobs: int | None) -> None:
     """Build ROOT for production into ROOT/dist, with every import.meta.hot use removed."""
     from shaker import __version__
@@ -93,6 +96,7 @@ def build_command(root: Path, outdir: str | None, base: str | None, sourcemap: b
             base=config.base if base is None else base,
             sourcemap=sourcemap, manifest=manifest, keep_hot=keep_hot,
             minify=config.build.minify if minify is None else minify,
+            bundle=config.build.bundle if bundle is None else bundle,
             define=dict(config.define), entries=tuple(config.build.entries), workers=jobs,
             plugins=tuple(config.plugins))
     except ValueError as exc:

@@ -35,7 +35,7 @@ def is_ident_byte(b: int) -> bool:
 
 def is_binding_name(name: str) -> bool:
     """Whether ``name`` can be declared in a module (``const name = …``)."""
-    return (name.isidentifier() and name not in RESERVED_WORDS
+    return (name.replace("$", "_").isidentifier() and name not in RESERVED_WORDS
             and name not in STRICT_BINDING_NAMES)
 
 

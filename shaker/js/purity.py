@@ -22,6 +22,7 @@ it).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from tree_sitter import Node
@@ -37,6 +38,10 @@ class Assumptions:
     """Converting to a primitive (``a + b``, ``-a``, ``a < b``) runs no user code."""
     annotations: bool
     """A call or ``new`` marked ``/*#__PURE__*/`` (or ``/* @__PURE__ */``) has no effect."""
+    known: Callable[[Node], bool | None] | None = None
+    """Asked first for identifiers, member reads, calls and ``new``: True (pure), False, or
+    None (decide by the rules here).  The linker answers from what it knows of the bundle:
+    built-ins, ``/*#__NO_SIDE_EFFECTS__*/`` functions, module-level bindings."""
 
 
 EXACT = Assumptions(coercion=False, annotations=False)
@@ -48,6 +53,8 @@ _LEAVES = frozenset({
 })
 _ALL_CHILDREN = frozenset({"parenthesized_expression", "sequence_expression",
                            "ternary_expression", "array"})
+_ASKED = frozenset({"identifier", "member_expression", "call_expression", "new_expression",
+                    "subscript_expression"})
 _EXACT_BINARY = frozenset({"&&", "||", "??", "===", "!=="})
 _EXACT_UNARY = frozenset({"!", "void", "typeof"})
 
@@ -55,6 +62,10 @@ _EXACT_UNARY = frozenset({"!", "void", "typeof"})
 def is_pure(node: Node, assume: Assumptions = EXACT) -> bool:
     """Whether evaluating ``node`` certainly has no side effect, under ``assume``."""
     t = node.type
+    if assume.known is not None and t in _ASKED:
+        verdict = assume.known(node)
+        if verdict is not None:
+            return verdict
     if t in _LEAVES:
         return True
     if t in _ALL_CHILDREN:

@@ -23,6 +23,7 @@ from urllib.parse import unquote_to_bytes
 
 __all__ = [
     "compose",
+    "concatenate",
     "decode_mappings",
     "decode_vlq",
     "encode_mappings",
@@ -344,3 +345,55 @@ def to_data_url(map: SourceMap) -> str:
     """The map as an inline ``data:`` URL for a ``//# sourceMappingURL=`` comment."""
     payload = base64.b64encode(to_json(map).encode("utf-8")).decode("ascii")
     return f"data:application/json;charset=utf-8;base64,{payload}"
+
+
+def concatenate(parts: Iterable[tuple[int, SourceMap | None]]) -> SourceMap:
+    """One map for text made of pieces: ``(line the piece starts on, its map or None)``.
+
+    Each piece starts at column 0 of its line (the linker puts every module on lines of its
+    own); sources and names are merged, the first occurrence of a source keeps its content.
+    """
+    sources: list[str] = []
+    contents: list[str | None] = []
+    names: list[str] = []
+    source_index: dict[str, int] = {}
+    name_index: dict[str, int] = {}
+    lines: list[list[Segment]] = []
+    for start, piece in parts:
+        if piece is None:
+            continue
+        src_map = [_merge(s, source_index, sources) for s in piece.get("sources", [])]
+        for i, content in enumerate(piece.get("sourcesContent") or []):
+            index = src_map[i] if i < len(src_map) else None
+            if index is not None:
+                while len(contents) <= index:
+                    contents.append(None)
+                if contents[index] is None:
+                    contents[index] = content
+        name_map = [_merge(n, name_index, names) for n in piece.get("names", [])]
+        for offset, segments in enumerate(decode_mappings(piece.get("mappings", ""))):
+            line = start + offset
+            while len(lines) <= line:
+                lines.append([])
+            for seg in segments:
+                if len(seg) == 1:
+                    lines[line].append(seg)
+                elif len(seg) == 4:
+                    lines[line].append((seg[0], src_map[seg[1]], seg[2], seg[3]))
+                else:
+                    lines[line].append((seg[0], src_map[seg[1]], seg[2], seg[3],
+                                        name_map[seg[4]]))
+    result: SourceMap = {"version": 3, "sources": sources}
+    if any(c is not None for c in contents):
+        result["sourcesContent"] = contents + [None] * (len(sources) - len(contents))
+    result["names"] = names
+    result["mappings"] = encode_mappings(lines)
+    return result
+
+
+def _merge(item: str, index: dict[str, int], items: list[str]) -> int:
+    found = index.get(item)
+    if found is None:
+        found = index[item] = len(items)
+        items.append(item)
+    return found

@@ -554,9 +554,12 @@ def _binding_idents(node: N) -> Iterator[N]:
 class Analysis:
     """The result of :func:`analyze`: the scope tree and every name no binding declares."""
 
-    def __init__(self, root: Scope, globals_: set[str]) -> None:
+    def __init__(self, root: Scope, globals_: set[str],
+                 refs: list[tuple[N, Scope]] | None = None) -> None:
         self.root = root
         self.globals = globals_
+        self.refs = refs or []
+        """Every reference and the scope it is made from (the linker checks shadowing)."""
 
 
 def analyze(root: N, module: bool) -> Analysis:
@@ -579,7 +582,7 @@ def analyze(root: N, module: bool) -> Analysis:
         binding.pinned = True
     for scope in analyzer.evals:
         scope.pin_chain()
-    return Analysis(analyzer.root, globals_)
+    return Analysis(analyzer.root, globals_, analyzer.refs)
 
 
 def _scopes(root: Scope) -> Iterator[Scope]:

@@ -1,0 +1,126 @@
+"""From one output per module to one output per chunk (:mod:`shaker.bundle`).
+
+The crawl's outputs are JavaScript with placeholders (:mod:`shaker.build.naming`) for what
+they import; here every module's placeholders are re-issued from one bundle-wide
+:class:`Tokens` (same length, so nothing moves), the modules are linked, and each chunk
+becomes an :class:`Output` whose dependencies are the chunks it imports, the stylesheets its
+modules load and the assets they name.  An entry chunk keeps its entry's node, so pages and
+the manifest find it where they found the module; a shared chunk gets a node of its own.
+Inline module scripts stay in their page, unlinked: what they import is linked as entries.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from shaker.build.naming import Tokens, safe_stem
+from shaker.build.nodes import JS_ROLES, Dep, Node, Output, written
+from shaker.bundle import LinkOptions, ModuleInput, link
+
+_STATIC = frozenset({"static", "reexport"})
+
+
+@dataclass
+class Bundled:
+    outputs: dict[Node, Output]
+    emitted: set[Node] = field(default_factory=set)
+    dropped: list[Node] = field(default_factory=list)
+    chunk_modules: dict[Node, list[Node]] = field(default_factory=dict)
+
+
+def _module_id(node: Node) -> str:
+    return f"{node.role}:{node.index}:{node.path}"
+
+
+def bundle_outputs(outputs: Mapping[Node, Output], entries: list[Node],
+                   sourcemap: bool = False) -> Bundled:
+    """Link every JavaScript module reachable from ``entries`` into chunks."""
+    modules = [n for n, o in outputs.items() if n.role in JS_ROLES and o.code is not None]
+    inline = [n for n in entries if n.role == "inline"]
+    tokens = Tokens("\n".join(outputs[n].code or "" for n in [*modules, *inline]))
+    ids = {_module_id(n): n for n in modules}
+    inputs: dict[str, ModuleInput] = {}
+    for node in modules:
+        output = outputs[node]
+        assert output.code is not None
+        code = output.code
+        imports: dict[str, str | None] = {}
+        if output.tokens is not None and output.deps:
+            values = {d.token: tokens.token(d.target) for d in output.deps}
+            code = output.tokens.substitute(code, values)
+            for dep in output.deps:
+                if dep.target.role in JS_ROLES:
+                    spec = written(Dep(dep.target, values[dep.token], dep.specifier))
+                    imports[spec] = _module_id(dep.target)
+        source_map = output.map
+        if source_map is not None and len(source_map.get("sources", [])) == 1:
+            source_map = {**source_map, "sources": [node.path]}  # as add_source_maps does
+        inputs[_module_id(node)] = ModuleInput(
+            _module_id(node), code, imports, output.side_effects,
+            name=safe_stem(os.path.basename(node.path)), map=source_map, path=node.path)
+    js_entries: list[str] = []
+    for node in entries:
+        if node.role == "inline":
+            js_entries += [_module_id(d.target) for d in outputs[node].deps
+                           if d.target.role in JS_ROLES]
+        elif node.role in JS_ROLES:
+            js_entries.append(_module_id(node))
+    js_entries = list(dict.fromkeys(js_entries))
+    shared: dict[str, Node] = {}
+
+    def chunk_node(chunk_id: str) -> Node:
+        if chunk_id in ids:
+            return ids[chunk_id]
+        found = shared.get(chunk_id)
+        if found is None:
+            first = ids[chunk_id.rsplit("#shared", 1)[0]]
+            found = shared[chunk_id] = Node(first.path, "js", len(shared) + 1)
+        return found
+
+    def specifier(chunk_id: str) -> str:
+        target = chunk_node(chunk_id)
+        return written(Dep(target, tokens.token(target), ""))
+
+    result = link(inputs, js_entries, LinkOptions(chunk_specifier=specifier,
+                                                           sourcemap=sourcemap))
+    bundled = Bundled({n: o for n, o in outputs.items() if n.role not in JS_ROLES})
+    for chunk in result.chunks:
+        node = chunk_node(chunk.id)
+        deps: dict[Node, Dep] = {}
+        for chunk_id in chunk.imports:
+            target = chunk_node(chunk_id)
+            deps[target] = Dep(target, tokens.token(target), specifier(chunk_id), {"static"})
+        for chunk_id in chunk.dynamic_imports:
+            target = chunk_node(chunk_id)
+            dep = deps.setdefault(target, Dep(target, tokens.token(target),
+                                              specifier(chunk_id)))
+            dep.kinds.add("dynamic")
+        members = [ids[m] for m in chunk.modules]
+        for member in members:
+            for dep in outputs[member].deps:
+                if dep.target.role in JS_ROLES:
+                    continue
+                kind = "static" if dep.target.role == "css" else "url"
+                deps.setdefault(dep.target, Dep(dep.target, tokens.token(dep.target),
+                                                dep.specifier, {kind}))
+        bundled.outputs[node] = Output(node, code=chunk.code, deps=list(deps.values()),
+                                       tokens=tokens, side_effects=True, map=chunk.map,
+                                       linked=members)
+        bundled.chunk_modules[node] = members
+    for node in inline:
+        bundled.outputs[node] = outputs[node]
+    linked = {m for nodes in bundled.chunk_modules.values() for m in nodes}
+    bundled.dropped = [n for n in modules if n not in linked and n not in bundled.outputs]
+    stack = list(entries)
+    while stack:
+        node = stack.pop()
+        if node in bundled.emitted or node not in bundled.outputs:
+            continue
+        bundled.emitted.add(node)
+        stack.extend(d.target for d in bundled.outputs[node].deps)
+    return bundled
+
+
+__all__ = ["Bundled", "bundle_outputs"]

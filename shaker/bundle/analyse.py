@@ -1,0 +1,459 @@
+"""One module, read once for the linker: its imports, exports and top-level statements.
+
+The scope tree is the minifier's (:func:`shaker.js.minify.mangle.analyze`): every identifier
+is resolved to its binding, so the linker knows, for each top-level statement, which
+module-level names it declares and which it reads, and for each place a module-level name is
+spelled, the scope it is spelled in (a new name must not be shadowed there).  Pure: code in,
+facts out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from tree_sitter import Node
+
+from shaker.js.minify.mangle import Binding, Scope, analyze
+from shaker.js.minify.tree import N, build
+from shaker.js.parse import parse
+from shaker.js.scope import identifier_name
+from shaker.source import Source
+
+_FUNCTIONS = frozenset({"function_declaration", "function_expression", "function",
+                        "generator_function_declaration", "generator_function",
+                        "arrow_function", "method_definition", "class_static_block"})
+_DECLARATIONS = frozenset({"function_declaration", "generator_function_declaration",
+                           "class_declaration", "lexical_declaration", "variable_declaration"})
+
+
+@dataclass(frozen=True)
+class Import:
+    """``import { imported as local } from "spec"``; ``imported`` is ``*`` for a namespace."""
+
+    local: str
+    source: str | None  # module id, None for an external
+    spec: str
+    imported: str
+
+
+@dataclass(frozen=True)
+class Export:
+    """An export name: a local binding, or a re-export (``imported`` ``*``: a namespace)."""
+
+    local: str | None = None
+    source: str | None = None
+    spec: str = ""
+    imported: str = ""
+
+    @property
+    def is_reexport(self) -> bool:
+        return self.local is None
+
+
+@dataclass(eq=False)
+class Occurrence:
+    """A place the code spells a module-level name (a declaration or a reference)."""
+
+    start: int
+    end: int
+    name: str
+    shorthand: bool  # `{ x }`: written `x: <new name>` when renamed
+    scope: Scope | None  # None for declarations at the top level
+    statement: int
+
+
+@dataclass(eq=False)
+class Member:
+    """A static read ``ns.prop`` of a namespace import: becomes the binding it names."""
+
+    start: int
+    end: int
+    namespace: str
+    prop: str
+    statement: int
+    scope: Scope | None
+
+
+@dataclass(eq=False)
+class Statement:
+    """A top-level statement and what the linker needs of it."""
+
+    index: int
+    start: int
+    end: int
+    node: Node
+    kind: str  # import, reexport, export-list, default-expression, default-anonymous, code
+    declares: list[str] = field(default_factory=list)
+    reads: set[str] = field(default_factory=set)
+    prefix: tuple[int, int] | None = None  # `export ` / `export default ` to delete
+    name_at: int = -1  # where an anonymous default function or class gets its name
+    needs_semicolon: bool = False
+    attached_to: str | None = None  # `A.b = pure`: kept exactly when `A` is
+    effects: bool = True
+
+
+@dataclass(frozen=True)
+class DynamicImport:
+    start: int  # the string literal's range
+    end: int
+    source: str | None
+    spec: str
+
+
+@dataclass(eq=False)
+class ModuleFacts:
+    id: str
+    code: bytes
+    name: str
+    statements: list[Statement] = field(default_factory=list)
+    imports: dict[str, Import] = field(default_factory=dict)
+    exports: dict[str, Export] = field(default_factory=dict)
+    stars: list[tuple[str | None, str]] = field(default_factory=list)
+    static_deps: list[str | None] = field(default_factory=list)
+    static_specs: list[str] = field(default_factory=list)
+    dynamic: list[DynamicImport] = field(default_factory=list)
+    occurrences: list[Occurrence] = field(default_factory=list)
+    members: list[Member] = field(default_factory=list)
+    dynamic_namespaces: set[str] = field(default_factory=set)
+    declared: dict[str, list[int]] = field(default_factory=dict)
+    """Module-level name → indexes of the statements that declare it."""
+    attached: dict[str, list[int]] = field(default_factory=dict)
+    globals: set[str] = field(default_factory=set)
+    no_side_effects: set[str] = field(default_factory=set)
+    """Local functions annotated ``/*#__NO_SIDE_EFFECTS__*/``: calls to them are pure."""
+    top_level_await: bool = False
+    side_effects: bool | None = None
+    tree: object = None
+
+
+def _string_value(node: N) -> str:
+    text = "".join(k.text or "" for k in _leaves(node))
+    inner = text[1:-1]
+    if "\\" not in inner:
+        return inner
+    import json
+
+    try:
+        return str(json.loads('"' + inner.replace('"', '\\"') + '"'))
+    except ValueError:  # pragma: no cover - odd escapes; the raw text is a fine key
+        return inner
+
+
+def _leaves(node: N) -> list[N]:
+    out: list[N] = []
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if n.kids:
+            stack.extend(reversed(n.kids))
+        else:
+            out.append(n)
+    return out
+
+
+def _name_text(node: N) -> str:
+    """An export or import name: an identifier, or a string (``export { a as "b c" }``)."""
+    if node.type == "string":
+        return _string_value(node)
+    return identifier_name(node.text or "")
+
+
+def analyse_module(module_id: str, code: str, imports: dict[str, str | None],
+                   name: str = "module", side_effects: bool | None = None) -> ModuleFacts:
+    """Read one ESM module; raises :class:`~shaker.errors.ShakerSyntaxError` if it does not
+    parse."""
+    data = code.encode("utf-8", "surrogatepass")
+    tree = parse(Source(module_id, data))
+    root = build(tree, data)
+    analysis = analyze(root, module=True)
+    facts = ModuleFacts(module_id, data, name, side_effects=side_effects, tree=tree)
+    facts.globals = analysis.globals
+    ref_scope: dict[int, Scope] = {id(ident): scope for ident, scope in analysis.refs}
+    top: dict[str, Binding] = analysis.root.names
+    top_ids = {id(b) for b in top.values()}
+
+    def target(spec: str) -> str | None:
+        return imports.get(spec)
+
+    ts_children = tree.root_node.children
+    for index, (kid, ts) in enumerate(zip(root.kids, ts_children, strict=True)):
+        if not kid.is_named or kid.type in ("comment", "hash_bang_line"):
+            continue
+        stmt = Statement(len(facts.statements), kid.start, kid.end, ts, "code")
+        facts.statements.append(stmt)
+        _statement(facts, stmt, kid, target)
+        # Module-level names: declarations and references in this statement.
+        for leaf in _leaves(kid):
+            ref = leaf.ref
+            if ref is None or id(ref) not in top_ids or leaf.type not in (
+                    "identifier", "shorthand_property_identifier",
+                    "shorthand_property_identifier_pattern"):
+                continue
+            assert isinstance(ref, Binding)
+            scope = ref_scope.get(id(leaf))
+            shorthand = leaf.type != "identifier"
+            occurrence = Occurrence(leaf.start, leaf.end, ref.name, shorthand, scope,
+                                    stmt.index)
+            if scope is None:  # a declaration
+                facts.occurrences.append(occurrence)
+                continue
+            if stmt.kind == "export-list":
+                continue  # `export { a }`: an export, not a read; the statement goes
+            if ref.name in facts.imports and facts.imports[ref.name].imported == "*":
+                member = _static_member(leaf)
+                if member is not None:
+                    facts.members.append(Member(member.start, member.end, ref.name,
+                                                member.kids[-1].text or "", stmt.index,
+                                                scope))
+                    stmt.reads.add(ref.name)
+                    continue
+                facts.dynamic_namespaces.add(ref.name)
+            facts.occurrences.append(occurrence)
+            stmt.reads.add(ref.name)
+        for declared in stmt.declares:
+            facts.declared.setdefault(declared, []).append(stmt.index)
+        _attach(facts, stmt, kid, top)
+    for node in _walk(root):
+        if node.type == "call_expression" and node.kids and node.kids[0].type == "import":
+            args = node.get("arguments")
+            strings = [k for k in args.named()] if args is not None else []
+            if len(strings) >= 1 and strings[0].type == "string":
+                spec = _string_value(strings[0])
+                facts.dynamic.append(DynamicImport(strings[0].start, strings[0].end,
+                                                   target(spec), spec))
+        elif node.type == "await_expression" or (node.type == "for_in_statement" and any(
+                k.type == "await" for k in node.kids)):
+            if not _inside_function(node):
+                facts.top_level_await = True
+    return facts
+
+
+def _walk(root: N) -> list[N]:
+    out: list[N] = []
+    stack = [root]
+    while stack:
+        n = stack.pop()
+        out.append(n)
+        stack.extend(n.kids)
+    return out
+
+
+def _inside_function(node: N) -> bool:
+    parent = node.parent
+    while parent is not None:
+        if parent.type in _FUNCTIONS:
+            return True
+        parent = parent.parent
+    return False
+
+
+def _static_member(leaf: N) -> N | None:
+    """``ns.prop`` read (not written, not ``ns?.prop``, not ``ns.prop()`` with ``this`` use
+    concerns: a namespace's functions do not see their namespace as ``this`` in ESM)."""
+    parent = leaf.parent
+    if parent is None or parent.type != "member_expression" or parent.kids[0] is not leaf:
+        return None
+    prop = parent.kids[-1]
+    if prop.type != "property_identifier" or any(k.type == "optional_chain"
+                                                 for k in parent.kids):
+        return None
+    outer = parent.parent
+    if outer is not None and outer.type in ("assignment_expression",
+                                            "augmented_assignment_expression",
+                                            "update_expression") and outer.kids[0] is parent:
+        return None
+    return parent
+
+
+def _statement(facts: ModuleFacts, stmt: Statement, node: N,
+               target: object) -> None:
+    """Fill in the kind, imports, exports and declarations of one top-level statement."""
+    resolve = target  # Callable[[str], str | None]
+    t = node.type
+    if t == "import_statement":
+        stmt.kind = "import"
+        source = node.get("source")
+        spec = _string_value(source) if source is not None else ""
+        module = resolve(spec)  # type: ignore[operator]
+        facts.static_deps.append(module)
+        facts.static_specs.append(spec)
+        for clause in node.kids:
+            if clause.type != "import_clause":
+                continue
+            for part in clause.kids:
+                if part.type == "identifier":
+                    local = identifier_name(part.text or "")
+                    facts.imports[local] = Import(local, module, spec, "default")
+                elif part.type == "namespace_import":
+                    ident = next(k for k in part.kids if k.type == "identifier")
+                    local = identifier_name(ident.text or "")
+                    facts.imports[local] = Import(local, module, spec, "*")
+                elif part.type == "named_imports":
+                    for s in part.kids:
+                        if s.type != "import_specifier":
+                            continue
+                        name = s.get("name")
+                        alias = s.get("alias")
+                        imported = _name_text(name) if name is not None else "default"
+                        local_node = alias or name
+                        assert local_node is not None
+                        local = identifier_name(local_node.text or "")
+                        facts.imports[local] = Import(local, module, spec, imported)
+        return
+    if t != "export_statement":
+        stmt.declares = _declared(node)
+        return
+    source = node.get("source")
+    if source is not None:
+        stmt.kind = "reexport"
+        spec = _string_value(source)
+        module = resolve(spec)  # type: ignore[operator]
+        facts.static_deps.append(module)
+        facts.static_specs.append(spec)
+        for kid in node.kids:
+            if kid.type == "*":
+                facts.stars.append((module, spec))
+            elif kid.type == "namespace_export":
+                name = next(k for k in kid.kids if k.type in ("identifier", "string"))
+                facts.exports[_name_text(name)] = Export(None, module, spec, "*")
+            elif kid.type == "export_clause":
+                for s in kid.kids:
+                    if s.type != "export_specifier":
+                        continue
+                    name = s.get("name")
+                    alias = s.get("alias")
+                    assert name is not None
+                    facts.exports[_name_text(alias or name)] = Export(
+                        None, module, spec, _name_text(name))
+        return
+    clause = next((k for k in node.kids if k.type == "export_clause"), None)
+    if clause is not None:
+        stmt.kind = "export-list"
+        for s in clause.kids:
+            if s.type != "export_specifier":
+                continue
+            name = s.get("name")
+            alias = s.get("alias")
+            assert name is not None
+            facts.exports[_name_text(alias or name)] = Export(identifier_name(name.text or ""))
+        return
+    declaration = node.get("declaration")
+    is_default = any(k.type == "default" for k in node.kids)
+    if declaration is not None:
+        stmt.prefix = (node.start, declaration.start)
+        stmt.declares = _declared(declaration)
+        if is_default:
+            facts.exports["default"] = Export(stmt.declares[0])
+        else:
+            for name in stmt.declares:
+                facts.exports[name] = Export(name)
+        _annotated(facts, node, stmt.declares)
+        return
+    value = node.get("value")
+    assert value is not None and is_default
+    stmt.prefix = (node.start, value.start)
+    facts.exports["default"] = Export("default")
+    stmt.declares = ["default"]
+    if value.type in ("function_expression", "function", "generator_function", "class") \
+            and value.get("name") is None:
+        stmt.kind = "default-anonymous"
+        anchor = value.get("parameters") or value.get("body")
+        if value.type == "class":
+            anchor = next((k for k in value.kids if k.type in ("class_heritage", "class_body")),
+                          None)
+        assert anchor is not None
+        stmt.name_at = anchor.start
+    else:
+        stmt.kind = "default-expression"
+        last = node.kids[-1]
+        stmt.needs_semicolon = last.type != ";"
+        if value.type in ("arrow_function", "function_expression", "function"):
+            _annotated(facts, node, ["default"])
+
+
+def _declared(node: N) -> list[str]:
+    """Module-level names a declaration statement declares."""
+    t = node.type
+    if t in ("function_declaration", "generator_function_declaration", "class_declaration"):
+        name = node.get("name")
+        return [identifier_name(name.text or "")] if name is not None else []
+    if t in ("lexical_declaration", "variable_declaration"):
+        out: list[str] = []
+        for declarator in node.kids:
+            if declarator.type == "variable_declarator":
+                target = declarator.get("name")
+                if target is not None:
+                    out.extend(identifier_name(leaf.text or "") for leaf in _leaves(target)
+                               if leaf.type in ("identifier",
+                                                "shorthand_property_identifier_pattern")
+                               and _is_pattern_binding(leaf, target))
+        return out
+    return []
+
+
+def _is_pattern_binding(leaf: N, pattern: N) -> bool:
+    """Whether ``leaf`` in a destructuring ``pattern`` is a name it binds (not a key, not a
+    default value)."""
+    node = leaf
+    while node is not pattern:
+        parent = node.parent
+        assert parent is not None
+        if parent.type in ("pair_pattern",) and node.field == "key":
+            return False
+        if parent.type in ("assignment_pattern", "object_assignment_pattern") \
+                and node.field == "right":
+            return False
+        if parent.type == "computed_property_name":
+            return False
+        node = parent
+    return True
+
+
+def _annotated(facts: ModuleFacts, node: N, names: list[str]) -> None:
+    """``/*#__NO_SIDE_EFFECTS__*/`` before a function declaration (or ``export``)."""
+    for kid in _walk(node)[:6]:
+        if kid.type == "comment" and kid.text and ("#__NO_SIDE_EFFECTS__" in kid.text
+                                                   or "@__NO_SIDE_EFFECTS__" in kid.text):
+            facts.no_side_effects.update(names)
+            return
+
+
+def _attach(facts: ModuleFacts, stmt: Statement, node: N, top: dict[str, Binding]) -> None:
+    """``A.b = value`` and ``A.prototype.c = value`` go with ``A``'s declaration.
+
+    Only for ``A`` declared in this module (not an import: assigning to an import's property
+    changes another module's object)."""
+    if node.type != "expression_statement" or not node.kids:
+        return
+    expr = node.kids[0]
+    if expr.type != "assignment_expression":
+        return
+    left = expr.kids[0]
+    if left.type != "member_expression":
+        return
+    obj = left
+    while obj.type == "member_expression":
+        obj = obj.kids[0]
+    if obj.type != "identifier":
+        return
+    name = identifier_name(obj.text or "")
+    if name not in top or name in facts.imports or name not in facts.declared:
+        return
+    stmt.attached_to = name
+
+
+def previous_comments(statements: list[Statement], code: bytes) -> dict[int, int]:
+    """For each statement, where the comments right before it start (for removal with it)."""
+    out: dict[int, int] = {}
+    for stmt in statements:
+        start = stmt.start
+        sibling = stmt.node.prev_sibling
+        while sibling is not None and sibling.type == "comment":
+            start = sibling.start_byte
+            sibling = sibling.prev_sibling
+        out[stmt.index] = start
+    return out
+
+
+__all__ = ["DynamicImport", "Export", "Import", "Member", "ModuleFacts", "Occurrence",
+           "Statement", "analyse_module", "previous_comments"]

@@ -1,0 +1,116 @@
+"""``link(modules, entries, options)``: the phases of :mod:`shaker.bundle`, in order."""
+
+from __future__ import annotations
+
+from shaker.bundle.analyse import ModuleFacts, analyse_module
+from shaker.bundle.bindings import AMBIGUOUS, EXTERNAL, Bindings, Var
+from shaker.bundle.chunks import assign_chunks
+from shaker.bundle.deconflict import deconflict
+from shaker.bundle.effects import assumptions, statement_effects
+from shaker.bundle.include import include
+from shaker.bundle.model import ChunkOutput, LinkOptions, LinkResult, ModuleInput
+from shaker.bundle.render import Renderer, assemble
+from shaker.js.minify.mangle import Scope
+
+
+def analyse_all(modules: dict[str, ModuleInput]) -> dict[str, ModuleFacts]:
+    """Every module read (raises :class:`~shaker.errors.ShakerSyntaxError` on bad code)."""
+    return {m.id: analyse_module(m.id, m.code, m.imports, m.name or "module", m.side_effects)
+            for m in modules.values()}
+
+
+def _effects(facts: dict[str, ModuleFacts], bindings: Bindings) -> None:
+    """Decide each statement's effects, now that imported functions can be looked up."""
+    def calls_pure_in(module: str) -> object:
+        def calls_pure(name: str) -> bool:
+            mod = facts[module]
+            if name in mod.imports:
+                var = bindings.resolve_import(module, name)
+                if var is None or var is AMBIGUOUS or var[0].startswith(EXTERNAL):
+                    return False
+                return var[1] in facts[var[0]].no_side_effects
+            return name in mod.no_side_effects
+        return calls_pure
+
+    for module, mod in facts.items():
+        rules = assumptions(mod, calls_pure_in(module))  # type: ignore[arg-type]
+        for stmt in mod.statements:
+            stmt.effects = statement_effects(stmt, rules)
+            if stmt.attached_to is not None and not stmt.effects:
+                mod.attached.setdefault(stmt.attached_to, []).append(stmt.index)
+
+
+def link(modules: dict[str, ModuleInput], entries: list[str],
+         options: LinkOptions | None = None) -> LinkResult:
+    """Link ``modules`` from ``entries`` into chunks; see :mod:`shaker.bundle`."""
+    options = options or LinkOptions()
+    facts = analyse_all(modules)
+    bindings = Bindings(facts)
+    _effects(facts, bindings)
+    inclusion = include(facts, bindings, entries, options.treeshake)
+    all_entries = list(dict.fromkeys([*entries, *inclusion.dynamic_entries]))
+    # Modules that contribute code (or are entries) are placed; the rest are seen through.
+    placed = {m: None for m in inclusion.executed
+              if inclusion.statements.get(m) or m in inclusion.namespaces or m in all_entries}
+    chunks, chunk_of, facades = assign_chunks(facts, all_entries, placed, options.split)
+    # Names: every variable a kept statement declares or uses, in chunk order.
+    order: list[Var] = []
+    uses: dict[Var, list[Scope]] = {}
+    reserved: set[str] = set()
+    for chunk in chunks:
+        for module in chunk.modules:
+            mod = facts[module]
+            reserved |= mod.globals
+            if module in inclusion.namespaces:
+                order.append((module, "*"))
+            kept = inclusion.statements.get(module, set())
+            for stmt in mod.statements:
+                if stmt.index in kept and "default" in stmt.declares:
+                    order.append((module, "default"))
+            for occ in mod.occurrences:
+                if occ.statement not in kept:
+                    continue
+                if occ.scope is None:
+                    order.append((module, occ.name))
+                    continue
+                var = bindings.variable(module, occ.name)
+                if var is None or var is AMBIGUOUS:
+                    continue
+                if var[0].startswith(EXTERNAL):
+                    order.append(var)
+                uses.setdefault(var, []).append(occ.scope)
+            for member in mod.members:
+                if member.statement not in kept or member.scope is None:
+                    continue
+                source = mod.imports[member.namespace].source
+                var = bindings.resolve_export(source, member.prop) if source else None
+                if var is not None and var is not AMBIGUOUS:
+                    uses.setdefault(var, []).append(member.scope)
+    for var in inclusion.variables:
+        if var[0].startswith(EXTERNAL):
+            order.append(var)
+    names = deconflict(order, facts, uses, reserved)
+    renderer = Renderer(facts, bindings, inclusion, names, chunk_of, facades,
+                        options.chunk_specifier, modules if options.sourcemap else None)
+    rendered = {chunk.id: renderer.render(chunk) for chunk in chunks}
+    # What other chunks import from each chunk, it exports under the variable's own name.
+    exports: dict[str, dict[str, str]] = {cid: dict(r.exports) for cid, r in rendered.items()}
+    for r in rendered.values():
+        for target, needed in r.needs.items():
+            for name in needed:
+                exports[target].setdefault(name, name)
+    result = LinkResult()
+    for chunk in chunks:
+        r = rendered[chunk.id]
+        code, source_map = assemble(r, exports[chunk.id], options.chunk_specifier)
+        imports = list(dict.fromkeys([*r.order_deps, *r.needs]))
+        result.chunks.append(ChunkOutput(
+            chunk.id, code, list(chunk.modules), chunk.facade, imports, list(r.dynamic),
+            list(exports[chunk.id]), list(dict.fromkeys([*r.externals, *r.bare_externals])),
+            source_map))
+    result.entry_chunks = {entry: facades[entry].id for entry in all_entries
+                           if entry in facades}
+    return result
+
+
+__all__ = ["analyse_all", "link"]
