@@ -173,6 +173,7 @@ def test_write_is_atomic(root: Path) -> None:
     old = DepsMetadata("a" * 16, {"esm-pkg": "esm-pkg.js"}, {"esm-pkg": "src.js"})
     write_atomically(deps, {"esm-pkg.js": "export {};\n"}, old)
     assert read_metadata(deps) == old
+    assert deps.stat().st_mode & 0o777 == 0o755
     new = DepsMetadata("b" * 16, {"x": "x.js"}, {"x": "x.js"})
     with pytest.raises(OSError):  # a file that cannot be written: the crash
         write_atomically(deps, {"x.js": "1", "no/such/dir.js": "2"}, new)

@@ -48,6 +48,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from shaker.bundle import link as link_modules
 from shaker.bundle.model import Link, LinkOptions, LinkResult, ModuleInput
 from shaker.dev.imports import ImportWriter, under_base
 from shaker.pipeline.html import parse_html
@@ -88,12 +89,9 @@ def shaker_version() -> str:
         return "0"
 
 
-def default_link() -> Link | None:
-    """``shaker.bundle.link``, once the linker exists (None: no pre-bundling)."""
-    import shaker.bundle
-
-    found: Link | None = getattr(shaker.bundle, "link", None)
-    return found
+def default_link() -> Link:
+    """The linker pre-bundling uses unless one is injected: ``shaker.bundle.link``."""
+    return link_modules
 
 
 def flatten_id(specifier: str) -> str:
@@ -253,6 +251,7 @@ def write_atomically(deps_dir: Path, files: Mapping[str, str], meta: DepsMetadat
     parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=deps_dir.name + "_temp_", dir=parent))
     try:
+        tmp.chmod(0o755)  # mkdtemp's 0700 is for secrets; this is node_modules
         for name, code in files.items():
             (tmp / name).write_text(code, encoding="utf-8", errors="surrogatepass")
         (tmp / METADATA).write_text(meta.to_json(), encoding="utf-8")  # last: the proof
