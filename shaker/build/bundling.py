@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from shaker.build.naming import Tokens, safe_stem
 from shaker.build.nodes import JS_ROLES, Dep, Node, Output, written
 from shaker.bundle import LinkOptions, ModuleInput, link
+from shaker.diagnostics import Diagnostic
 
 _STATIC = frozenset({"static", "reexport"})
 
@@ -28,6 +29,7 @@ class Bundled:
     emitted: set[Node] = field(default_factory=set)
     dropped: list[Node] = field(default_factory=list)
     chunk_modules: dict[Node, list[Node]] = field(default_factory=dict)
+    warnings: list[Diagnostic] = field(default_factory=list)
 
 
 def _module_id(node: Node) -> str:
@@ -85,7 +87,8 @@ def bundle_outputs(outputs: Mapping[Node, Output], entries: list[Node],
 
     result = link(inputs, js_entries, LinkOptions(chunk_specifier=specifier,
                                                            sourcemap=sourcemap))
-    bundled = Bundled({n: o for n, o in outputs.items() if n.role not in JS_ROLES})
+    bundled = Bundled({n: o for n, o in outputs.items() if n.role not in JS_ROLES},
+                      warnings=list(result.warnings))
     for chunk in result.chunks:
         node = chunk_node(chunk.id)
         deps: dict[Node, Dep] = {}

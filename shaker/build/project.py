@@ -262,6 +262,7 @@ def build(root: Path, options: BuildOptions | None = None) -> BuildResult:
     if options.bundle and not options.keep_hot:
         bundled = bundle_outputs(outputs, entries, options.sourcemap)
         outputs = bundled.outputs
+        warnings.extend(bundled.warnings)
         shaken = Shaken(emitted=bundled.emitted, dropped=bundled.dropped)
     else:
         shaken = shake(outputs, entries)

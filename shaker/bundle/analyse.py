@@ -64,10 +64,12 @@ class Occurrence:
 
 @dataclass(eq=False)
 class Member:
-    """A static read ``ns.prop`` of a namespace import: becomes the binding it names."""
+    """A static read ``x.prop`` of an import: the binding ``prop`` names when ``x`` is a
+    namespace used only this way, else ``x`` renamed as any other use."""
 
     start: int
     end: int
+    object_end: int
     namespace: str
     prop: str
     statement: int
@@ -114,7 +116,8 @@ class ModuleFacts:
     dynamic: list[DynamicImport] = field(default_factory=list)
     occurrences: list[Occurrence] = field(default_factory=list)
     members: list[Member] = field(default_factory=list)
-    dynamic_namespaces: set[str] = field(default_factory=set)
+    value_uses: set[str] = field(default_factory=set)
+    """Import bindings used other than as ``x.prop`` (a namespace must then exist)."""
     declared: dict[str, list[int]] = field(default_factory=dict)
     """Module-level name → indexes of the statements that declare it."""
     attached: dict[str, list[int]] = field(default_factory=dict)
@@ -176,7 +179,7 @@ def analyse_module(module_id: str, code: str, imports: dict[str, str | None],
         return imports.get(spec)
 
     ts_children = tree.root_node.children
-    for index, (kid, ts) in enumerate(zip(root.kids, ts_children, strict=True)):
+    for kid, ts in zip(root.kids, ts_children, strict=True):
         if not kid.is_named or kid.type in ("comment", "hash_bang_line"):
             continue
         stmt = Statement(len(facts.statements), kid.start, kid.end, ts, "code")
@@ -199,15 +202,15 @@ def analyse_module(module_id: str, code: str, imports: dict[str, str | None],
                 continue
             if stmt.kind == "export-list":
                 continue  # `export { a }`: an export, not a read; the statement goes
-            if ref.name in facts.imports and facts.imports[ref.name].imported == "*":
+            if ref.name in facts.imports:
                 member = _static_member(leaf)
-                if member is not None:
-                    facts.members.append(Member(member.start, member.end, ref.name,
+                if member is not None:  # `ns.prop`: the binding `prop` if `ns` is a namespace
+                    facts.members.append(Member(member.start, member.end, leaf.end, ref.name,
                                                 member.kids[-1].text or "", stmt.index,
                                                 scope))
                     stmt.reads.add(ref.name)
                     continue
-                facts.dynamic_namespaces.add(ref.name)
+                facts.value_uses.add(ref.name)
             facts.occurrences.append(occurrence)
             stmt.reads.add(ref.name)
         for declared in stmt.declares:
@@ -221,10 +224,9 @@ def analyse_module(module_id: str, code: str, imports: dict[str, str | None],
                 spec = _string_value(strings[0])
                 facts.dynamic.append(DynamicImport(strings[0].start, strings[0].end,
                                                    target(spec), spec))
-        elif node.type == "await_expression" or (node.type == "for_in_statement" and any(
-                k.type == "await" for k in node.kids)):
-            if not _inside_function(node):
-                facts.top_level_await = True
+        elif (node.type == "await_expression" or (node.type == "for_in_statement" and any(
+                k.type == "await" for k in node.kids))) and not _inside_function(node):
+            facts.top_level_await = True
     return facts
 
 
@@ -277,10 +279,10 @@ def _statement(facts: ModuleFacts, stmt: Statement, node: N,
         module = resolve(spec)  # type: ignore[operator]
         facts.static_deps.append(module)
         facts.static_specs.append(spec)
-        for clause in node.kids:
-            if clause.type != "import_clause":
+        for item in node.kids:
+            if item.type != "import_clause":
                 continue
-            for part in clause.kids:
+            for part in item.kids:
                 if part.type == "identifier":
                     local = identifier_name(part.text or "")
                     facts.imports[local] = Import(local, module, spec, "default")
@@ -302,6 +304,8 @@ def _statement(facts: ModuleFacts, stmt: Statement, node: N,
         return
     if t != "export_statement":
         stmt.declares = _declared(node)
+        if t in _DECLARATIONS:
+            _annotated(facts, node, stmt.declares)
         return
     source = node.get("source")
     if source is not None:
@@ -326,7 +330,7 @@ def _statement(facts: ModuleFacts, stmt: Statement, node: N,
                     facts.exports[_name_text(alias or name)] = Export(
                         None, module, spec, _name_text(name))
         return
-    clause = next((k for k in node.kids if k.type == "export_clause"), None)
+    clause: N | None = next((k for k in node.kids if k.type == "export_clause"), None)
     if clause is not None:
         stmt.kind = "export-list"
         for s in clause.kids:
@@ -345,8 +349,8 @@ def _statement(facts: ModuleFacts, stmt: Statement, node: N,
         if is_default:
             facts.exports["default"] = Export(stmt.declares[0])
         else:
-            for name in stmt.declares:
-                facts.exports[name] = Export(name)
+            for declared in stmt.declares:
+                facts.exports[declared] = Export(declared)
         _annotated(facts, node, stmt.declares)
         return
     value = node.get("value")
@@ -409,13 +413,37 @@ def _is_pattern_binding(leaf: N, pattern: N) -> bool:
     return True
 
 
+def _no_side_effects_comment(text: str | None) -> bool:
+    return bool(text) and ("#__NO_SIDE_EFFECTS__" in text  # type: ignore[operator]
+                           or "@__NO_SIDE_EFFECTS__" in text)  # type: ignore[operator]
+
+
 def _annotated(facts: ModuleFacts, node: N, names: list[str]) -> None:
-    """``/*#__NO_SIDE_EFFECTS__*/`` before a function declaration (or ``export``)."""
-    for kid in _walk(node)[:6]:
-        if kid.type == "comment" and kid.text and ("#__NO_SIDE_EFFECTS__" in kid.text
-                                                   or "@__NO_SIDE_EFFECTS__" in kid.text):
-            facts.no_side_effects.update(names)
+    """``/*#__NO_SIDE_EFFECTS__*/`` before a function (after ``export`` or before it, or
+    before ``const f = function``/``() =>``): calls of ``names`` have no effect."""
+    sibling = node.parent.kids if node.parent is not None else []
+    at = next((i for i, k in enumerate(sibling) if k is node), -1)
+    before = []
+    while at > 0 and sibling[at - 1].type == "comment":
+        at -= 1
+        before.append(sibling[at])
+    inner = [k for k in _walk(node)[:8] if k.type == "comment"]
+    if any(_no_side_effects_comment(c.text) for c in before + inner):
+        if node.type in ("lexical_declaration", "variable_declaration") or (
+                node.type == "export_statement" and node.get("declaration") is not None
+                and node.get("declaration").type in (  # type: ignore[union-attr]
+                    "lexical_declaration", "variable_declaration")):
+            decl = node if node.type != "export_statement" else node.get("declaration")
+            assert decl is not None
+            for declarator in decl.kids:
+                value = declarator.get("value") if declarator.type == "variable_declarator" \
+                    else None
+                target = declarator.get("name") if value is not None else None
+                if value is not None and target is not None and target.type == "identifier" \
+                        and value.type in ("function_expression", "function", "arrow_function"):
+                    facts.no_side_effects.add(identifier_name(target.text or ""))
             return
+        facts.no_side_effects.update(names)
 
 
 def _attach(facts: ModuleFacts, stmt: Statement, node: N, top: dict[str, Binding]) -> None:

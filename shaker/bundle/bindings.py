@@ -59,7 +59,7 @@ class Bindings:
         if name == "default":
             return None
         found: Var | None = None
-        for source, spec in facts.stars:
+        for source, _spec in facts.stars:
             if source is None:
                 continue  # `export * from "https://..."`: unknown names, never resolved here
             result = self.resolve_export(source, name, seen)
@@ -108,6 +108,22 @@ class Bindings:
                      key=lambda n: n.encode("utf-16-be"))
         self._names[module] = out
         return out
+
+    def namespace_of(self, module: str, local: str) -> str | None:
+        """The module whose namespace the import ``local`` is, when ``module`` only reads
+        its properties (``ns.x``): then each read is that export's own variable."""
+        facts = self.modules[module]
+        if local in facts.value_uses or local not in facts.imports:
+            return None
+        var = self.resolve_import(module, local)
+        if var is None or var is AMBIGUOUS or var[1] != "*" or var[0].startswith(EXTERNAL):
+            return None
+        return var[0]
+
+    def member(self, module: str, local: str, prop: str) -> Var | None:
+        """What ``local.prop`` reads when ``local`` is a namespace (see namespace_of)."""
+        target = self.namespace_of(module, local)
+        return self.resolve_export(target, prop) if target is not None else None
 
     def variable(self, module: str, local: str) -> Var | None:
         """What a module-level name of ``module`` refers to: its own, or an import's."""

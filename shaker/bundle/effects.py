@@ -153,10 +153,10 @@ def statement_effects(stmt: Statement, rules: Assumptions) -> bool:
                 continue
             name = declarator.child_by_field_name("name")
             value = declarator.child_by_field_name("value")
-            if name is not None and name.type != "identifier":
-                # Destructuring reads properties (getters) and may throw on null.
-                if value is None or value.type != "identifier":
-                    return True
+            # Destructuring reads properties (getters) and may throw on null.
+            if name is not None and name.type != "identifier" and (
+                    value is None or value.type != "identifier"):
+                return True
             if value is not None and not is_pure(value, rules):
                 return True
         return False

@@ -97,10 +97,9 @@ def include(modules: Mapping[str, ModuleFacts], bindings: Bindings, entries: lis
         facts = modules[module]
         if what == "run":
             for stmt in facts.statements:
-                if not treeshake or (stmt.effects and stmt.kind not in (
-                        "import", "reexport", "export-list")):
-                    if stmt.kind not in ("import", "reexport", "export-list"):
-                        keep(module, stmt.index)
+                if stmt.kind not in ("import", "reexport", "export-list") and (
+                        not treeshake or stmt.effects):
+                    keep(module, stmt.index)
             for dep in facts.static_deps:
                 if dep is not None and dep in modules and (
                         not treeshake or modules[dep].side_effects is not False):
@@ -109,22 +108,16 @@ def include(modules: Mapping[str, ModuleFacts], bindings: Bindings, entries: lis
         assert isinstance(index, int)
         stmt = facts.statements[index]
         for name in stmt.reads:
-            imported = facts.imports.get(name)
-            if imported is not None and imported.imported == "*" \
-                    and imported.source is not None and name not in facts.dynamic_namespaces:
+            if bindings.namespace_of(module, name) is not None:
                 continue  # only `ns.x` reads: each resolved below
             use(bindings.variable(module, name))
-        for namespace, prop in members_by_statement[module].get(index, ()):
-            source = facts.imports[namespace].source
-            if source is not None:
-                use(bindings.resolve_export(source, prop))
+        for local, prop in members_by_statement[module].get(index, ()):
+            if bindings.namespace_of(module, local) is not None:
+                use(bindings.member(module, local, prop))
         for target in dynamic_by_statement[module].get(index, ()):
             if target in modules and target not in result.dynamic_entries:
                 result.dynamic_entries[target] = None
                 entry(target)
-        # An included declaration of a name keeps its other declarations and attachments.
-        for name in stmt.declares:
-            use((module, name))
     return result
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from shaker.bundle.analyse import ModuleFacts, analyse_module
 from shaker.bundle.bindings import AMBIGUOUS, EXTERNAL, Bindings, Var
-from shaker.bundle.chunks import assign_chunks
+from shaker.bundle.chunks import assign_chunks, execution_order
+from shaker.bundle.cycles import early_reads
 from shaker.bundle.deconflict import deconflict
 from shaker.bundle.effects import assumptions, statement_effects
 from shaker.bundle.include import include
@@ -82,10 +83,13 @@ def link(modules: dict[str, ModuleInput], entries: list[str],
             for member in mod.members:
                 if member.statement not in kept or member.scope is None:
                     continue
-                source = mod.imports[member.namespace].source
-                var = bindings.resolve_export(source, member.prop) if source else None
+                var = bindings.member(module, member.namespace, member.prop) \
+                    if bindings.namespace_of(module, member.namespace) is not None \
+                    else bindings.variable(module, member.namespace)
                 if var is not None and var is not AMBIGUOUS:
                     uses.setdefault(var, []).append(member.scope)
+                    if var[0].startswith(EXTERNAL):
+                        order.append(var)
     for var in inclusion.variables:
         if var[0].startswith(EXTERNAL):
             order.append(var)
@@ -108,6 +112,8 @@ def link(modules: dict[str, ModuleInput], entries: list[str],
             chunk.id, code, list(chunk.modules), chunk.facade, imports, list(r.dynamic),
             list(exports[chunk.id]), list(dict.fromkeys([*r.externals, *r.bare_externals])),
             source_map))
+    result.warnings = early_reads(facts, modules, bindings,
+                                  execution_order(facts, all_entries), inclusion.statements)
     result.entry_chunks = {entry: facades[entry].id for entry in all_entries
                            if entry in facades}
     return result

@@ -16,14 +16,17 @@ import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from shaker.bundle.analyse import ModuleFacts, previous_comments
+from tree_sitter import Node
+
+from shaker.bundle.analyse import ModuleFacts, Statement, previous_comments
 from shaker.bundle.bindings import AMBIGUOUS, EXTERNAL, Bindings, Var
 from shaker.bundle.chunks import Chunk
 from shaker.bundle.include import Inclusion
 from shaker.bundle.model import ModuleInput
 from shaker.js.edits import EditBuffer
-from shaker.js.sourcemap import SourceMap, compose, concatenate
 from shaker.js.names import is_binding_name
+from shaker.js.scope import identifier_name
+from shaker.js.sourcemap import SourceMap, compose, concatenate
 
 
 @dataclass
@@ -38,6 +41,20 @@ class Rendered:
     bare_externals: dict[str, None] = field(default_factory=dict)
     dynamic: dict[str, None] = field(default_factory=dict)
     exports: dict[str, str] = field(default_factory=dict)  # exported name → local name
+
+
+def _bound_name(prop: Node) -> str | None:
+    """The one name a property of an object pattern binds, when it is that simple."""
+    if prop.type == "shorthand_property_identifier_pattern":
+        return identifier_name((prop.text or b"").decode())
+    if prop.type == "object_assignment_pattern":
+        left = prop.child_by_field_name("left")
+        return _bound_name(left) if left is not None else None
+    if prop.type == "pair_pattern":
+        value = prop.child_by_field_name("value")
+        if value is not None and value.type == "identifier":
+            return identifier_name((value.text or b"").decode())
+    return None
 
 
 def export_name(name: str) -> str:
@@ -131,6 +148,60 @@ class Renderer:
         return (f"const {name} = /*#__PURE__*/Object.freeze(Object.defineProperty({{ {body} }},"
                 f" Symbol.toStringTag, {{ value: \"Module\" }}));\n")
 
+    def _effect_only(self, module: str, stmt: Statement) -> tuple[int, int, int, bool] | None:
+        """For a kept ``const x = value`` whose ``x`` nothing uses: (start of the statement,
+        start and end of ``value``, whether ``value`` needs parentheses as a statement)."""
+        if (stmt.kind != "code" and stmt.prefix is None) or len(stmt.declares) != 1:
+            return None
+        if (module, stmt.declares[0]) in self.inclusion.variables:
+            return None
+        node = stmt.node
+        if node.type == "export_statement":
+            inner = node.child_by_field_name("declaration")
+            if inner is None:
+                return None
+            node = inner
+        if node.type not in ("lexical_declaration", "variable_declaration"):
+            return None
+        declarators = [c for c in node.named_children if c.type == "variable_declarator"]
+        if len(declarators) != 1:
+            return None
+        name = declarators[0].child_by_field_name("name")
+        value = declarators[0].child_by_field_name("value")
+        if name is None or value is None or name.type != "identifier":
+            return None
+        head = (value.text or b"")[:9]
+        wrap = value.type in ("object", "function_expression", "function", "class",
+                              "generator_function") or head.startswith(
+                                  (b"{", b"function", b"class", b"let", b"async"))
+        return stmt.start, value.start_byte, value.end_byte, wrap
+
+    def _unused_properties(self, module: str, stmt: Statement) -> list[tuple[int, int]]:
+        """Ranges of the properties of a kept ``const { a, b } = value`` that bind only
+        unused names (with their commas).  Not when the pattern has a ``...rest``, whose
+        value depends on the other properties."""
+        node = stmt.node
+        if node.type == "export_statement":
+            node = node.child_by_field_name("declaration") or node
+        if node.type not in ("lexical_declaration", "variable_declaration"):
+            return []
+        out = []
+        for declarator in node.named_children:
+            pattern = declarator.child_by_field_name("name")
+            if pattern is None or pattern.type != "object_pattern" or any(
+                    c.type == "rest_pattern" for c in pattern.named_children):
+                continue
+            kids = pattern.children
+            for i, prop in enumerate(kids):
+                bound = _bound_name(prop)
+                if bound is None or (module, bound) in self.inclusion.variables:
+                    continue
+                following = next((k for k in kids[i + 1:] if k.type != ","), None)
+                if following is None:
+                    continue
+                out.append((prop.start_byte, following.start_byte))
+        return out
+
     def module(self, out: Rendered, module: str) -> tuple[str, SourceMap | None]:
         facts = self.modules[module]
         code = facts.code
@@ -138,12 +209,24 @@ class Renderer:
         buffer = EditBuffer(code)
         comments = previous_comments(facts.statements, code)
         removed: set[int] = set()
+        dropped: list[tuple[int, int]] = []
         for stmt in facts.statements:
             if stmt.index not in kept or stmt.kind in ("import", "reexport", "export-list"):
                 end = stmt.end + (code[stmt.end:stmt.end + 1] == b"\n")
                 buffer.remove(comments[stmt.index], end)
                 removed.add(stmt.index)
                 continue
+            unused = self._effect_only(module, stmt)
+            if unused is not None:  # `const x = effect()` with `x` unused: `effect();`
+                start, value_start, value_end, wrap = unused
+                buffer.replace(start, value_start, "(" if wrap else "")
+                if wrap:
+                    buffer.insert(value_end, ")")
+                dropped.append((start, value_start))
+                continue
+            for start, end in self._unused_properties(module, stmt):
+                buffer.remove(start, end)  # `const { used, unused } = o`: `{ used, }`
+                dropped.append((start, end))
             if stmt.prefix is None:
                 continue
             start, end = stmt.prefix
@@ -157,7 +240,7 @@ class Renderer:
             else:
                 buffer.remove(start, end)
         for occ in facts.occurrences:
-            if occ.statement in removed:
+            if occ.statement in removed or any(a <= occ.start < b for a, b in dropped):
                 continue
             if occ.scope is None:
                 var: Var | None = (module, occ.name)
@@ -172,9 +255,13 @@ class Renderer:
         for member in facts.members:
             if member.statement in removed:
                 continue
-            source = facts.imports[member.namespace].source
-            var = self.bindings.resolve_export(source, member.prop) if source else None
-            buffer.replace(member.start, member.end, self.need(out, var))
+            if self.bindings.namespace_of(module, member.namespace) is not None:
+                var = self.bindings.member(module, member.namespace, member.prop)
+                buffer.replace(member.start, member.end, self.need(out, var))
+                continue
+            final = self.need(out, self.bindings.variable(module, member.namespace))
+            if final != code[member.start:member.object_end].decode("utf-8", "surrogatepass"):
+                buffer.replace(member.start, member.object_end, final)
         for dyn in facts.dynamic:
             if dyn.source is None or dyn.source not in self.facades:
                 continue
@@ -243,13 +330,13 @@ def assemble(out: Rendered, exports: Mapping[str, str], specifier: Callable[[str
                  for name, local in exports.items()]
         footer = f"export {{ {', '.join(parts)} }};\n"
     line = head.count("\n")
-    parts: list[tuple[int, SourceMap | None]] = []
+    pieces_at: list[tuple[int, SourceMap | None]] = []
     for text, source_map in out.body:
-        parts.append((line, source_map))
+        pieces_at.append((line, source_map))
         line += text.count("\n")
     joined = None
-    if any(m is not None for _, m in parts):
-        joined = concatenate(parts)
+    if any(m is not None for _, m in pieces_at):
+        joined = concatenate(pieces_at)
     return head + "".join(text for text, _ in out.body) + footer, joined
 
 

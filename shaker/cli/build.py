@@ -83,8 +83,8 @@ def render_report(result: BuildResult, outdir_label: str) -> str:
               "builds).")
 @click.option("-j", "--jobs", type=int, default=None, help="Worker processes [default: cores].")
 def build_command(root: Path, outdir: str | None, base: str | None, sourcemap: bool,
-                  minify: bool | None, bundle: bool | None, manifest: bool, config_file: Path | None, keep_hot: bool,
-                  jobs: int | None) -> None:
+                  minify: bool | None, bundle: bool | None, manifest: bool,
+                  config_file: Path | None, keep_hot: bool, jobs: int | None) -> None:
     """Build ROOT for production into ROOT/dist, with every import.meta.hot use removed."""
     from shaker import __version__
 

@@ -124,6 +124,9 @@ def annotated_pure(node: Node) -> bool:
 
 def _pure_member(member: Node, assume: Assumptions) -> bool:
     kind = member.type
+    if kind == "class_static_block":  # `static {}` with nothing in it runs nothing
+        body = member.child_by_field_name("body")
+        return body is not None and not named(body)
     if kind not in ("method_definition", "field_definition"):
         return False  # static blocks, decorators, anything unknown
     key = member.child_by_field_name("name") or member.child_by_field_name("property")
