@@ -15,7 +15,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from shaker.config import BuildConfig, Config, ConfigError, HmrConfig, ServerConfig, WatchConfig
+from shaker.config import (
+    BuildConfig,
+    Config,
+    ConfigError,
+    HmrConfig,
+    OptimizeDepsConfig,
+    ServerConfig,
+    WatchConfig,
+)
 from shaker.diagnostics import Diagnostic, Severity, render_rich, render_short
 from shaker.errors import ShakerError, ShakerSyntaxError
 from shaker.js.incremental import Parsed
@@ -38,6 +46,7 @@ __all__ = [
     "HmrConfig",
     "HotInfo",
     "ImportRecord",
+    "OptimizeDepsConfig",
     "Parsed",
     "Plugin",
     "ServerConfig",

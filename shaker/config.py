@@ -409,6 +409,29 @@ class BuildConfig:
 
 
 @dataclass(frozen=True)
+class OptimizeDepsConfig:
+    """Dependency pre-bundling in ``shaker dev`` (Vite's ``optimizeDeps``).
+
+    ``include``: bare specifiers to pre-bundle even when the scan of the app does not find
+    them (``"react-dom/client"``, ``"@scope/pkg/sub"``).  ``exclude``: packages (or deep
+    specifiers) never pre-bundled: served module by module, as without pre-bundling.
+    ``disabled``: no pre-bundling at all.
+
+    >>> OptimizeDepsConfig(exclude="left-pad").exclude
+    ('left-pad',)
+    """
+
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    disabled: bool = False
+
+    def __post_init__(self) -> None:
+        for name in ("include", "exclude"):
+            value = getattr(self, name)
+            _set(self, name, (value,) if isinstance(value, str) else tuple(value))
+
+
+@dataclass(frozen=True)
 class Config:
     """Everything ``shaker.config.py`` can set.
 
@@ -420,6 +443,7 @@ class Config:
     plugins: tuple[Plugin, ...] = ()
     server: ServerConfig = field(default_factory=ServerConfig)
     build: BuildConfig = field(default_factory=BuildConfig)
+    optimize_deps: OptimizeDepsConfig = field(default_factory=OptimizeDepsConfig)
     define: Mapping[str, str] = field(default_factory=dict)
     base: str = "/"
 
@@ -431,6 +455,8 @@ class Config:
         _set(self, "plugins", plugins)
         _set(self, "server", _coerce(ServerConfig, self.server, "server"))
         _set(self, "build", _coerce(BuildConfig, self.build, "build"))
+        _set(self, "optimize_deps", _coerce(OptimizeDepsConfig, self.optimize_deps,
+                                            "optimize_deps"))
         _set(self, "define", types.MappingProxyType(dict(self.define)))
         _set(self, "base", resolve_base(self.base))
 

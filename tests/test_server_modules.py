@@ -111,6 +111,8 @@ async def test_transform_cache_by_mtime_and_size(root: Path) -> None:
 
     config = Config(plugins=[Plugin(name="count", transform=transform)])
     async with serve(root, config) as h:
+        await h.server.prebundle.wait()
+        calls.clear()  # the dependency scan at start goes through the pipeline too
         first = await h.get("/src/main.js")
         second = await h.get("/src/main.js")
         assert first.headers["ETag"] == second.headers["ETag"]
@@ -499,8 +501,12 @@ async def test_base_path_reaches_modules_packages_and_page_references(tmp_path: 
         assert 'src="/app/main.js"' in html and 'href="/app/style.css"' in html
         code = await (await h.get("/app/main.js")).text()
         assert 'from "/app/@shaker/client"' in code
-        assert 'from "/app/node_modules/pkg/index.js"' in code
+        meta = h.server.prebundle.meta  # the package is pre-bundled, under the base too
+        assert meta is not None
+        bundled = f"/app/node_modules/.shaker/deps/pkg.js?v={meta.browser_hash}"
+        assert f'from "{bundled}"' in code
         assert 'from "/app/lib.js"' in code
+        assert (await h.get(bundled)).status == 200
         assert (await h.get("/app/node_modules/pkg/index.js")).status == 200
 
 

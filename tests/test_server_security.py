@@ -434,6 +434,8 @@ async def test_an_absolute_virtual_id_passes_the_fs_guard(project: Path) -> None
     config = Config(plugins=[Plugin(name="naive-loader", load=load)])
     outside = (project.parent / "outside" / "secret.txt").resolve()
     async with serve(project, config) as h:
+        await h.server.prebundle.wait()
+        loaded.clear()  # the dependency scan at start loads the pages and their modules
         dispatcher = Dispatcher(h.server)
         for path, expected in ((outside, 403), (project.resolve() / ".env", 403),
                                (project.resolve() / "nope.js", 404)):

@@ -3,9 +3,9 @@
 The I/O shell around the pure parts: find the entries (HTML pages and their module scripts,
 or ``build.entries``), crawl and transform (:mod:`shaker.build.crawl`), link into
 tree-shaken chunks (:mod:`shaker.build.bundling`; ``bundle=False``: only drop unused modules,
-:mod:`shaker.build.shake`), hash and rewrite (:mod:`shaker.build.emit`), then write everything into a
-temporary directory beside the output directory and swap it in only when all of it is
-written.  A failed build raises :class:`BuildError` and leaves the previous output exactly as
+:mod:`shaker.build.shake`), hash and rewrite (:mod:`shaker.build.emit`), then write
+everything into a temporary directory beside the output directory and swap it in only when
+all of it is written.  A failed build raises :class:`BuildError` and leaves the previous output exactly as
 it was.
 
 >>> # result = build(Path("examples/seed"), BuildOptions(manifest=True))

@@ -211,6 +211,7 @@ class DevSession:
         *,
         debug: bool = False,
         on_reload: Callable[[bool], None] | None = None,
+        force: bool = False,
     ) -> None:
         self.root = Path(root)
         self.config = config
@@ -219,7 +220,9 @@ class DevSession:
         self.flags = flags
         self.debug = debug
         self.on_reload = on_reload
-        self.server = DevServer(self.root, config, debug=debug)
+        self.server = DevServer(self.root, config, debug=debug, force=force)
+        """``force``: pre-bundle the dependencies again, ignoring the cache (this server only:
+        a restart after a config edit reuses what it made)."""
         self.exit_code = 0
         self.ended = asyncio.Event()
         """Set when the session cannot go on (a restarted server could not listen)."""
@@ -383,6 +386,8 @@ async def _serve(session: DevSession, started: float) -> int:
 )
 @click.option("--base", default=None, callback=parse_base,
               help="Public base path [default: /].")
+@click.option("--force", is_flag=True,
+              help="Pre-bundle the dependencies again, ignoring node_modules/.shaker/deps.")
 @click.option("--proxy", metavar="URL", default=None,
               help="Forward what the dev server does not serve to this backend "
                    "(http://127.0.0.1:8000), injecting the client into its pages.")
@@ -396,6 +401,7 @@ def dev(
     debug: bool,
     poll: bool,
     base: str | None,
+    force: bool,
     proxy: str | None,
 ) -> None:
     """Serve ROOT with hot module replacement."""
@@ -410,7 +416,7 @@ def dev(
         raise click.UsageError(str(exc)) from None
 
     async def run() -> int:
-        session = DevSession(root, config, project.path, flags, debug=debug)
+        session = DevSession(root, config, project.path, flags, debug=debug, force=force)
         return await _serve(session, started)
 
     try:

@@ -13,6 +13,7 @@ goes to the backend (``shaker.dev.proxy``).
 
 from __future__ import annotations
 
+import asyncio
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -23,6 +24,7 @@ from shaker import protocol
 from shaker.dev.backend import VITE_CLIENT_PATH, cors_middleware, vite_client_module
 from shaker.dev.imports import FS_PREFIX, VIRTUAL_PREFIX, virtual_id
 from shaker.dev.modules import REACT_REFRESH_PATH
+from shaker.dev.prebundle import DEPS_URL, IMMUTABLE
 from shaker.pipeline.kinds import JS_MIME
 from shaker.web.cors import CorsPolicy
 from shaker.web.fs_guard import Target, guard_path, parse_target
@@ -33,6 +35,7 @@ if TYPE_CHECKING:
     from shaker.dev.client_assets import ClientAssets
     from shaker.dev.hot_channel import HotChannel
     from shaker.dev.modules import ModuleServer
+    from shaker.dev.prebundle import Prebundler
     from shaker.dev.proxy import BackendProxy
     from shaker.pipeline.plugins import PluginContainer
     from shaker.web.fs_guard import DenyList
@@ -51,6 +54,7 @@ class ServerParts(Protocol):
     ws: HotChannel
     ws_path: str
     proxy: BackendProxy | None
+    prebundle: Prebundler
 
 TARGET_KEY = web.RequestKey("shaker.target", Target)
 _CLIENT_PREFIX = protocol.CLIENT_PATH.rsplit("/", 1)[0] + "/"  # "/@shaker/"
@@ -128,6 +132,10 @@ class Dispatcher:
             return self.server.client.serve(request, path[len(_CLIENT_PREFIX) :])
         if path == VITE_CLIENT_PATH:
             return respond(request, vite_client_module(self.base), JS_MIME)
+        if path.startswith(DEPS_URL):
+            found = await self._serve_dep(request, path[len(DEPS_URL):])
+            if found is not None:
+                return found
         modules = self.server.modules
         if path.startswith(VIRTUAL_PREFIX):
             id = virtual_id(path[len(VIRTUAL_PREFIX) :])
@@ -155,6 +163,26 @@ class Dispatcher:
             if access.status == 200 and access.path is not None:
                 return modules.serve_static(access.path)
         return await self._serve_path(request, self.server.root.joinpath(path[1:]), path, target)
+
+    async def _serve_dep(self, request: web.Request, name: str) -> web.StreamResponse | None:
+        """A pre-bundled dependency (``shaker.dev.prebundle``): immutable under the current
+        ``?v=``; None when it is not one (then the path is served as any other)."""
+        prebundle = getattr(self.server, "prebundle", None)
+        if prebundle is None or not prebundle.enabled:
+            return None
+        await prebundle.wait()
+        file = prebundle.file(name)
+        meta = prebundle.meta
+        if file is None or meta is None:
+            return None
+        try:
+            body = await asyncio.to_thread(file.read_bytes)
+        except OSError:
+            return plain(404, "Not found")
+        response = respond(request, body, JS_MIME)
+        if request.query.get("v") == meta.browser_hash:
+            response.headers["Cache-Control"] = IMMUTABLE
+        return response
 
     async def _serve_path(
         self, request: web.Request, candidate: Path, url: str, target: Target

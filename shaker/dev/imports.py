@@ -73,6 +73,11 @@ def under_base(url: str, base: str) -> str:
     return base.rstrip("/") + url
 
 
+Optimized = Callable[[Target, str, str], "str | None"]
+"""``optimized(target, specifier, importer URL)``: the URL (with its ``?v=``) of the pre-bundled
+file that stands for the import, or None to write the target's own URL."""
+
+
 class ImportWriter:
     """The pipeline's ``write`` callback for one module served at ``importer``.
 
@@ -82,8 +87,11 @@ class ImportWriter:
     """
 
     def __init__(self, importer: str, *, root: Path, base: str,
-                 timestamps: Callable[[str], int], origin: str = "") -> None:
+                 timestamps: Callable[[str], int], origin: str = "",
+                 optimized: Optimized | None = None) -> None:
         self.importer = importer
+        self.optimized = optimized
+        """The pre-bundled file's URL for a bare import (``shaker.dev.prebundle``)."""
         self.root = root
         self.base = base
         self.origin = origin
@@ -103,6 +111,10 @@ class ImportWriter:
         return text
 
     def _write(self, target: Target, specifier: str, as_module: bool) -> str:
+        if as_module and self.optimized is not None:
+            bundled = self.optimized(target, specifier, self.importer)
+            if bundled is not None:
+                return under_base(bundled, self.base)
         url = self.url_of(target)
         query = target.query.split("#", 1)[0]
         if as_module and target.kind != "js" and "import" not in query_flags(query):
@@ -122,5 +134,5 @@ class ImportWriter:
         return under_base(text, self.base)
 
 
-__all__ = ["FS_PREFIX", "VIRTUAL_PREFIX", "ImportWriter", "file_url", "under_base",
+__all__ = ["FS_PREFIX", "VIRTUAL_PREFIX", "ImportWriter", "Optimized", "file_url", "under_base",
            "virtual_id", "virtual_url", "with_query"]

@@ -31,7 +31,7 @@ import logging
 import os
 import re
 import traceback
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,7 +40,7 @@ from aiohttp import web
 
 from shaker import protocol
 from shaker.dev.graph import ModuleFacts, ModuleGraph
-from shaker.dev.imports import ImportWriter, file_url, under_base, virtual_url
+from shaker.dev.imports import ImportWriter, Optimized, file_url, under_base, virtual_url
 from shaker.dev.linking import Linking, Links, linking_of
 from shaker.dev.worker import Worker, WorkerTimeout
 from shaker.diagnostics import Diagnostic
@@ -184,6 +184,12 @@ class ModuleServer:
         self.links = Links(root)
         self._parsed: dict[str, Any] = {}
         """Project file → its last parse (used and updated in the worker thread only)."""
+        self._generation = 0
+        """Bumped by ``clear_cache``: a build that started before is not cached."""
+        self.optimized: Optimized | None = None
+        """Bare imports → pre-bundled files (``shaker.dev.prebundle``), set by the server."""
+        self.wait_for_deps: Callable[[], Awaitable[None]] | None = None
+        """Awaited before a build: the first pre-bundle, so pages load it without a reload."""
 
     # -- URLs -------------------------------------------------------------------------------
 
@@ -209,6 +215,8 @@ class ModuleServer:
 
     async def _run(self, fn: Callable[..., Any], *args: Any) -> Any:
         """Run a pipeline step off the event loop; async plugin hooks come back to it."""
+        if self.wait_for_deps is not None:
+            await self.wait_for_deps()
         self.plugins.loop = asyncio.get_running_loop()
         # One thread: modules build one at a time, as they did on the loop, but the loop
         # keeps answering (tree-sitter's parser is not shared between threads).
@@ -218,6 +226,19 @@ class ModuleServer:
             raise TimeoutError(
                 f"the module build did not finish within {BUILD_TIMEOUT:g} s (a plugin hook "
                 "that never returns?); later builds run on a new worker thread") from None
+
+    async def run_job(self, fn: Callable[..., Any], args: tuple[Any, ...], timeout: float
+                      ) -> Any:
+        """``fn(*args)`` in the worker thread that builds modules (pre-bundling's jobs)."""
+        self.plugins.loop = asyncio.get_running_loop()
+        return await self._worker.run(fn, args, timeout=timeout)
+
+    def clear_cache(self) -> None:
+        """Forget every cached build (the pre-bundled dependencies changed); a build under
+        way now is not cached either."""
+        self._generation += 1
+        self._cache.clear()
+        self._keys_by_file.clear()
 
     def close(self) -> None:
         """Stop the worker thread (the server is closing; a stuck one is abandoned)."""
@@ -262,11 +283,13 @@ class ModuleServer:
         key = (str(file), kind, url)
         cached = self._cache.get(key)
         if cached is None or cached.stamp != stamp or not self._fresh(cached):
+            generation = self._generation
             built = await self._run(self._build, kind, str(file), url)
             data = built.code.encode("utf-8", "surrogatepass")
             cached = _Cached(stamp, data, etag_for(data), built.facts, built.deps, built.linking)
-            self._cache[key] = cached
-            self._keys_by_file.setdefault(key[0], set()).add(key)
+            if generation == self._generation:
+                self._cache[key] = cached
+                self._keys_by_file.setdefault(key[0], set()).add(key)
         return cached
 
     def _fresh(self, cached: _Cached) -> bool:
@@ -315,7 +338,8 @@ class ModuleServer:
     def _build(self, kind: str, id: str, url: str) -> _Built:
         pipeline = Pipeline(self.options, self.plugins, new_resolver(self.options))
         writer = ImportWriter(url, root=self.root, base=self.base,
-                              timestamps=self.graph.timestamp, origin=self.origin)
+                              timestamps=self.graph.timestamp, origin=self.origin,
+                              optimized=self.optimized)
         if kind == "url":
             return _Built(url_module(self.origin + under_base(url, self.base)), ModuleFacts())
         if kind == "empty":
@@ -384,7 +408,7 @@ class ModuleServer:
 
         edits = []
         writer = ImportWriter(url, root=self.root, base=self.base,
-                              timestamps=self.graph.timestamp)
+                              timestamps=self.graph.timestamp, optimized=self.optimized)
         for ref in parse_html(html).refs:
             if ref.kind != "inline-module":
                 continue

@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from shaker import protocol
+from shaker.bundle.model import Link
 from shaker.config import Config, resolve_base, staged_outdir
 from shaker.dev.app import create_app
 from shaker.dev.backend import ReloadGlobs, reload_payload
@@ -30,6 +31,7 @@ from shaker.dev.hmr import HotUpdates
 from shaker.dev.hot_channel import HotChannel
 from shaker.dev.imports import under_base
 from shaker.dev.modules import ModuleServer
+from shaker.dev.prebundle import Prebundler, Settings, default_link
 from shaker.dev.proxy import BackendProxy
 from shaker.dev.watch import IGNORED_DIRS, FileChange, FileWatcher
 from shaker.pipeline.env import load_env
@@ -122,7 +124,8 @@ def _logged_broadcast(send: Callable[[protocol.HotPayload], None]
 class DevServer:
     """The development server. Plugins use ``server.ws``, ``server.config``, ``server.root``."""
 
-    def __init__(self, root: Path, config: Config, *, debug: bool = False) -> None:
+    def __init__(self, root: Path, config: Config, *, debug: bool = False,
+                 force: bool = False, link: Link | None = None) -> None:
         self.root = Path(root).resolve()
         serve_base = resolve_base(config.base, build=False)  # './' and full URLs serve a path
         if serve_base != config.base:
@@ -172,6 +175,17 @@ class DevServer:
             origin=server.origin or "",
         )
         self.hmr = HotUpdates(self)
+        deps = config.optimize_deps
+        self.prebundle = Prebundler(
+            self.root, self.modules.options, self.plugins, self.modules.run_job,
+            link if link is not None else default_link(),
+            Settings(include=deps.include, exclude=deps.exclude, entries=config.build.entries,
+                     outdir=config.build.outdir, force=force, disabled=deps.disabled),
+            on_rebundle=self._deps_changed)
+        """Pre-bundled dependencies (``shaker.dev.prebundle``), made when the server starts."""
+        if self.prebundle.enabled:
+            self.modules.optimized = self.prebundle.url_for
+            self.modules.wait_for_deps = self.prebundle.wait
         """Hot updates: ``handle_changes`` (the watcher's callback), ``reload_module``."""
         self.watcher: FileWatcher | None = None
         self.build_outputs = BuildOutputs()
@@ -200,11 +214,21 @@ class DevServer:
         return self.hmr.reload_module(path)
 
     async def setup(self) -> web.Application:
-        """Run ``configure_server`` hooks and build the app, without binding a port."""
+        """Run ``configure_server`` hooks and build the app, without binding a port; start
+        pre-bundling the dependencies (module requests wait for it)."""
         if self.app is None:
             await self.plugins.configure_server(self)
             self.app = create_app(self)
+            self.prebundle.start()
         return self.app
+
+    def _deps_changed(self, added: list[str]) -> None:
+        """New dependencies were pre-bundled: modules are built again with their URLs, and
+        every page reloads to load them."""
+        self.modules.clear_cache()
+        reason = "new dependencies pre-bundled: " + ", ".join(added)
+        logger.info("page reload (%s)", reason)
+        self.ws.send(protocol.FullReload(path="*", reason=reason))
 
     async def start(self) -> None:
         """Bind ``server.host``:``server.port``, moving up to a free port unless ``strict_port``."""
@@ -308,6 +332,7 @@ class DevServer:
             except asyncio.TimeoutError:
                 logger.warning("the file watcher did not stop in time")
         await self.ws.close(max(0.1, deadline - loop.time() - 0.5))
+        await self.prebundle.close()
         self.modules.close()
         if self.proxy is not None:
             await self.proxy.close()

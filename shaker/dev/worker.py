@@ -91,7 +91,8 @@ class Worker:
         thread, self._thread = self._thread, None
         if thread is not None:
             for future, _fn, _args in _drain(thread):
-                future.set_exception(RuntimeError("the server is closing"))
+                if not future.done():  # a job whose awaiting coroutine was cancelled is
+                    future.set_exception(RuntimeError("the server is closing"))
             thread.jobs.put(None)
 
 

@@ -9,6 +9,7 @@ kept, with what the server said for a 5xx.  Nothing sleeps: every wait is a Play
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import dataclasses
 import json
@@ -26,6 +27,8 @@ from shaker.config import Config
 from shaker.dev.server import DevServer
 from shaker.preview import PreviewServer
 
+PREBUNDLE_S = 300
+"""Longest wait for a dev server's first dependency pre-bundle."""
 DONE = "done"
 DONE_MS = 4_000
 """How long a page gets to print ``done``: the apps need milliseconds; this bounds a hang."""
@@ -159,6 +162,10 @@ class Servers:
         server = DevServer(root, dataclasses.replace(config, server=server_config))
         self.loop.run(server.start())
         self._closers.append(server.close)
+        # dependency pre-bundling (a cold one for the 36 apps of the npm matrix takes ~20 s)
+        # is the server's start-up, not the page's run time
+        asyncio.run_coroutine_threadsafe(server.prebundle.wait(), self.loop.loop).result(
+            timeout=PREBUNDLE_S)
         return server.urls.local[0]
 
     def preview(self, outdir: Path, base: str) -> str:
