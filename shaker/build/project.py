@@ -5,8 +5,8 @@ or ``build.entries``), crawl and transform (:mod:`shaker.build.crawl`), link int
 tree-shaken chunks (:mod:`shaker.build.bundling`; ``bundle=False``: only drop unused modules,
 :mod:`shaker.build.shake`), hash and rewrite (:mod:`shaker.build.emit`), then write
 everything into a temporary directory beside the output directory and swap it in only when
-all of it is written.  A failed build raises :class:`BuildError` and leaves the previous output exactly as
-it was.
+all of it is written.  A failed build raises :class:`BuildError` and leaves the previous
+output exactly as it was.
 
 >>> # result = build(Path("examples/seed"), BuildOptions(manifest=True))
 >>> # [f.path for f in result.files]  ->  ['index.html', 'assets/main-1a2b3c4d.js', ...]
