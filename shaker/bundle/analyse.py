@@ -9,6 +9,7 @@ facts out.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from tree_sitter import Node
@@ -272,15 +273,14 @@ def _static_member(leaf: N) -> N | None:
 
 
 def _statement(facts: ModuleFacts, stmt: Statement, node: N,
-               target: object) -> None:
+               resolve: Callable[[str], str | None]) -> None:
     """Fill in the kind, imports, exports and declarations of one top-level statement."""
-    resolve = target  # Callable[[str], str | None]
     t = node.type
     if t == "import_statement":
         stmt.kind = "import"
         source = node.get("source")
         spec = _string_value(source) if source is not None else ""
-        module = resolve(spec)  # type: ignore[operator]
+        module = resolve(spec)
         facts.static_deps.append(module)
         facts.static_specs.append(spec)
         for item in node.kids:
@@ -315,7 +315,7 @@ def _statement(facts: ModuleFacts, stmt: Statement, node: N,
     if source is not None:
         stmt.kind = "reexport"
         spec = _string_value(source)
-        module = resolve(spec)  # type: ignore[operator]
+        module = resolve(spec)
         facts.static_deps.append(module)
         facts.static_specs.append(spec)
         for kid in node.kids:

@@ -26,6 +26,8 @@ class Inclusion:
     variables: dict[Var, None] = field(default_factory=dict)
     namespaces: dict[str, None] = field(default_factory=dict)
     dynamic_entries: dict[str, None] = field(default_factory=dict)
+    dynamic_importers: dict[str, list[str]] = field(default_factory=dict)
+    """Dynamic entry → the modules whose kept statements ``import()`` it."""
 
 
 def include(modules: Mapping[str, ModuleFacts], bindings: Bindings, entries: list[str],
@@ -115,6 +117,8 @@ def include(modules: Mapping[str, ModuleFacts], bindings: Bindings, entries: lis
             if bindings.namespace_of(module, local) is not None:
                 use(bindings.member(module, local, prop))
         for target in dynamic_by_statement[module].get(index, ()):
+            if target in modules:
+                result.dynamic_importers.setdefault(target, []).append(module)
             if target in modules and target not in result.dynamic_entries:
                 result.dynamic_entries[target] = None
                 entry(target)

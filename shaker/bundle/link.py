@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from shaker.bundle.analyse import ModuleFacts, analyse_module
 from shaker.bundle.bindings import AMBIGUOUS, EXTERNAL, Bindings, Var
 from shaker.bundle.chunks import already_loaded, assign_chunks, execution_order
@@ -22,7 +24,7 @@ def analyse_all(modules: dict[str, ModuleInput]) -> dict[str, ModuleFacts]:
 
 def _effects(facts: dict[str, ModuleFacts], bindings: Bindings) -> None:
     """Decide each statement's effects, now that imported functions can be looked up."""
-    def calls_pure_in(module: str) -> object:
+    def calls_pure_in(module: str) -> Callable[[str], bool]:
         def calls_pure(name: str) -> bool:
             mod = facts[module]
             if name in mod.imports:
@@ -34,7 +36,7 @@ def _effects(facts: dict[str, ModuleFacts], bindings: Bindings) -> None:
         return calls_pure
 
     for module, mod in facts.items():
-        rules = assumptions(mod, calls_pure_in(module))  # type: ignore[arg-type]
+        rules = assumptions(mod, calls_pure_in(module))
         for stmt in mod.statements:
             stmt.effects = statement_effects(stmt, rules)
             if stmt.attached_to is not None and not stmt.effects:
@@ -49,15 +51,8 @@ def link(modules: dict[str, ModuleInput], entries: list[str],
     bindings = Bindings(facts)
     _effects(facts, bindings)
     inclusion = include(facts, bindings, entries, options.treeshake)
-    importers: dict[str, list[str]] = {}
-    for module, kept in inclusion.statements.items():
-        for dyn in facts[module].dynamic:
-            if dyn.source in inclusion.dynamic_entries and any(
-                    facts[module].statements[i].start <= dyn.start
-                    < facts[module].statements[i].end for i in kept):
-                importers.setdefault(dyn.source, []).append(module)
     loaded = already_loaded(facts, list(dict.fromkeys([*entries, *inclusion.dynamic_entries])),
-                            importers) - set(entries)
+                            inclusion.dynamic_importers) - set(entries)
     for module in loaded:  # `import("./x.js")` becomes x's namespace, already in memory
         inclusion.namespaces[module] = None
         inclusion.variables[(module, "*")] = None
