@@ -45,6 +45,13 @@ from shaker.diagnostics import Diagnostic, Severity
 from shaker.errors import ShakerError
 from shaker.pipeline.env import load_env
 from shaker.pipeline.html import parse_html
+from shaker.pipeline.pages import (
+    find_pages,
+    inside,
+    not_a_file,
+    outside_warning,
+    page_specifier,
+)
 from shaker.pipeline.pipeline import Pipeline, PipelineOptions, read_source
 from shaker.pipeline.plugins import PluginContainer
 from shaker.pipeline.record import ModuleError
@@ -52,8 +59,6 @@ from shaker.pipeline.resolve import ResolveError, Resolver, is_url
 from shaker.plugin import Plugin
 
 DEFAULT_ENTRIES = ("index.html",)
-# Never searched for pages: dependencies, virtual environments, usual build outputs.
-_SKIP_DIRS = frozenset({"node_modules", "__pycache__", "site-packages", "dist", "build"})
 _REF_ROLES = {"module-script": "js", "modulepreload": "js", "stylesheet": "css", "asset": "asset"}
 _TEXT_SUFFIXES = (".html", ".js", ".css", ".json", ".svg", ".map", ".txt", ".xml", ".mjs")
 
@@ -119,58 +124,11 @@ class BuildError(ShakerError):
         return "\n\n".join(p.render(color) for p in self.problems)
 
 
-def _inside(path: Path | str, root: Path) -> bool:
-    """Whether ``path``'s real location (symlinks followed) is ``root`` or under it: the dev
-    server's rule for what may be served, applied to what the build copies."""
-    real = os.path.realpath(path)
-    return real == str(root) or real.startswith(str(root) + os.sep)
-
-
-def _outside_warning(path: Path, root: Path, what: str) -> Diagnostic:
-    rel = os.path.relpath(path, root).replace(os.sep, "/")
-    return Diagnostic(Severity.WARNING, f"{rel}: {what} is a symlink to "
-                      f"{os.path.realpath(path)}, outside the project; skipped (the dev server "
-                      "refuses it too)", str(path), 0, 1, 1, id="outside-root")
-
-
-def _not_a_file(path: Path, root: Path) -> Diagnostic:
-    rel = os.path.relpath(path, root).replace(os.sep, "/")
-    return Diagnostic(Severity.WARNING, f"{rel}: not a regular file; skipped", str(path), 0, 1,
-                      1, id="not-a-file")
-
-
-def _pages(root: Path, options: BuildOptions, outdir: Path, public: Path,
-           warnings: list[Diagnostic] | None = None) -> list[Path]:
-    """Every ``.html`` under the root, except in dependencies, virtual environments, build
-    outputs, ``public/`` and dot-directories (``build.entries`` replaces this search).
-    Symlinked directories are not followed; a page that is a symlink to a file outside the
-    root is skipped with a warning."""
-    found = []
-    for directory, dirs, files in os.walk(root):
-        here = Path(directory)
-        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in _SKIP_DIRS
-                         and here / d not in (outdir, public)
-                         and not (here / d / "pyvenv.cfg").exists())
-        for name in sorted(files):
-            if not name.endswith(".html"):
-                continue
-            if not _inside(here / name, root):
-                if warnings is not None:
-                    warnings.append(_outside_warning(here / name, root, "page"))
-                continue
-            if not os.path.isfile(here / name):
-                if warnings is not None:
-                    warnings.append(_not_a_file(here / name, root))
-                continue
-            found.append(here / name)
-    return found
-
-
 def _entries(root: Path, options: BuildOptions, outdir: Path, public: Path,
              warnings: list[Diagnostic] | None = None) -> tuple[list[Path], list[Path]]:
     """(HTML pages, other entry files) from ``build.entries``; the default finds pages."""
     if tuple(options.entries) == DEFAULT_ENTRIES:
-        pages = _pages(root, options, outdir, public, warnings)
+        pages = find_pages(root, (outdir, public), warnings)
         if not pages:
             raise BuildError([Problem(Diagnostic(Severity.ERROR, "no index.html (or other "
                                       "page) in the project, and no build.entries in "
@@ -210,7 +168,7 @@ def _plan_pages(root: Path, pages: list[Path], resolver: Resolver
             value = ref.value.strip()
             if not value or value.startswith("#") or is_url(value):
                 continue
-            specifier = value if value.startswith(("/", "./", "../")) else "./" + value
+            specifier = page_specifier(value)
             start = ref.start + (text[ref.start:ref.start + 1] in ("'", '"'))
             offset = len(text[:start].encode())
             try:
@@ -319,15 +277,15 @@ def _copy_public(public: Path, tmp: Path, root: Path, warnings: list[Diagnostic]
         with os.scandir(source) as entries:
             for entry in sorted(entries, key=lambda e: e.name):
                 path = Path(entry.path)
-                if entry.is_symlink() and not _inside(path, root):
-                    warnings.append(_outside_warning(path, root, "public file"))
+                if entry.is_symlink() and not inside(path, root):
+                    warnings.append(outside_warning(path, root, "public file"))
                     continue
                 if entry.is_dir():
                     stack.append((path, target / entry.name))
                 elif entry.is_file():
                     shutil.copy2(path, target / entry.name)
                 else:
-                    warnings.append(_not_a_file(path, root))
+                    warnings.append(not_a_file(path, root))
 
 
 def _write(outdir: Path, files: Mapping[str, tuple[bytes, str]], public: Path | None,

@@ -53,6 +53,7 @@ from shaker.bundle.model import Link, LinkOptions, LinkResult, ModuleInput
 from shaker.dev.imports import ImportWriter, under_base
 from shaker.pipeline.html import parse_html
 from shaker.pipeline.kinds import module_kind
+from shaker.pipeline.pages import find_pages, page_specifier
 from shaker.pipeline.pipeline import Pipeline, PipelineOptions, new_resolver
 from shaker.pipeline.plugins import PluginContainer
 from shaker.pipeline.record import Target
@@ -75,7 +76,6 @@ BATCH = 48
 """Modules transformed per worker job: module builds of the page interleave between them."""
 DISCOVERY_DELAY = 0.15
 """Seconds to wait for more new imports (one page load meets several) before linking again."""
-_SKIP_DIRS = frozenset({"node_modules", "__pycache__", "site-packages", "dist", "build"})
 _NODE_MODULES = f"{os.sep}node_modules{os.sep}"
 
 Run = Callable[[Callable[..., Any], tuple[Any, ...], float], Awaitable[Any]]
@@ -274,15 +274,7 @@ def find_entries(root: Path, entries: Iterable[str], outdir: str = "dist") -> li
     entries = tuple(entries)
     if entries != ("index.html",):
         return [p for p in ((root / e).resolve() for e in entries) if p.is_file()]
-    skip = (root / outdir).resolve()
-    pages = []
-    for directory, dirs, files in os.walk(root):
-        here = Path(directory)
-        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in _SKIP_DIRS
-                         and d != "public" and (here / d).resolve() != skip
-                         and not (here / d / "pyvenv.cfg").exists())
-        pages += [here / n for n in sorted(files) if n.endswith((".html", ".htm"))]
-    return pages
+    return find_pages(root, (root / outdir, root / "public"))
 
 
 # -- the scan (worker thread) ---------------------------------------------------------------
@@ -322,7 +314,7 @@ def scan(pipeline: Pipeline, entries: Iterable[Path]) -> dict[str, str]:
                     value = ref.value.strip()
                     if not value or is_url(value):
                         continue
-                    specifier = value if value.startswith(("/", "./", "../")) else "./" + value
+                    specifier = page_specifier(value)
                     try:
                         target = pipeline.resolve(specifier, path)
                     except Exception:

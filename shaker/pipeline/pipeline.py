@@ -38,6 +38,7 @@ from shaker.pipeline.generated import (
 )
 from shaker.pipeline.html import apply_edits
 from shaker.pipeline.kinds import RESOLVE_EXTENSIONS, module_kind
+from shaker.pipeline.pages import page_specifier
 from shaker.pipeline.plugins import PluginContainer
 from shaker.pipeline.record import (
     ImportRef,
@@ -343,7 +344,7 @@ class Pipeline:
             if not value or value.startswith("#") or is_url(value):
                 continue
             path, query = split_query(value)
-            specifier = path if path.startswith(("/", "./", "../")) else "./" + path
+            specifier = page_specifier(path)
             offset = len(text[:ref.start].encode("utf-8", "surrogatepass"))
             try:
                 target = self.resolve(specifier + query, id)
