@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from tree_sitter import Node
 
 from shaker.js.minify.mangle import Binding, Scope, analyze
-from shaker.js.minify.tree import N, build
+from shaker.js.minify.tree import PUNCTUATION, N, build
 from shaker.js.parse import parse
 from shaker.js.scope import identifier_name
 from shaker.source import Source
@@ -170,7 +170,7 @@ def analyse_module(module_id: str, code: str, imports: dict[str, str | None],
     parse."""
     data = code.encode("utf-8", "surrogatepass")
     tree = parse(Source(module_id, data))
-    root = build(tree, data)
+    root = build(tree, data, PUNCTUATION)
     analysis = analyze(root, module=True)
     facts = ModuleFacts(module_id, data, name, side_effects=side_effects, tree=tree)
     facts.globals = analysis.globals
@@ -240,6 +240,18 @@ def _walk(root: N) -> list[N]:
         n = stack.pop()
         out.append(n)
         stack.extend(n.kids)
+    return out
+
+
+def _head(node: N, count: int) -> list[N]:
+    """The first ``count`` nodes of ``node``'s subtree, in source order (where an
+    annotation comment can be), without walking the rest."""
+    out: list[N] = []
+    stack = [node]
+    while stack and len(out) < count:
+        n = stack.pop()
+        out.append(n)
+        stack.extend(reversed(n.kids))
     return out
 
 
@@ -373,8 +385,7 @@ def _statement(facts: ModuleFacts, stmt: Statement, node: N,
         stmt.name_at = anchor.start
     else:
         stmt.kind = "default-expression"
-        last = node.kids[-1]
-        stmt.needs_semicolon = last.type != ";"
+        stmt.needs_semicolon = facts.code[node.end - 1:node.end] != b";"
         if value.type in ("arrow_function", "function_expression", "function"):
             _annotated(facts, node, ["default"])
 
@@ -431,7 +442,7 @@ def _annotated(facts: ModuleFacts, node: N, names: list[str]) -> None:
     while at > 0 and sibling[at - 1].type == "comment":
         at -= 1
         before.append(sibling[at])
-    inner = [k for k in _walk(node)[:8] if k.type == "comment"]
+    inner = [k for k in _head(node, 8) if k.type == "comment"]
     if any(_no_side_effects_comment(c.text) for c in before + inner):
         if node.type in ("lexical_declaration", "variable_declaration") or (
                 node.type == "export_statement" and node.get("declaration") is not None

@@ -56,16 +56,21 @@ def deconflict(order: list[Var], modules: Mapping[str, ModuleFacts],
     """A unique name for each variable of ``order`` (kept order: earlier ones win)."""
     taken = set(reserved) | KEYWORDS | ALWAYS_RESERVED
     names: dict[Var, str] = {}
+    suffix: dict[str, int] = {}  # the last `$n` tried for a base: 3,000 `value`s stay linear
     for var in order:
         if var in names:
             continue
         base = base_name(var, modules)
         scopes = uses.get(var, [])
         candidate = base
-        n = 0
-        while candidate in taken or _shadowed(candidate, scopes):
-            n += 1
-            candidate = f"{base}${n}"
+        if candidate in taken or _shadowed(candidate, scopes):
+            n = suffix.get(base, 0)
+            while True:
+                n += 1
+                candidate = f"{base}${n}"
+                if candidate not in taken and not _shadowed(candidate, scopes):
+                    break
+            suffix[base] = n
         taken.add(candidate)
         names[var] = candidate
     return names
