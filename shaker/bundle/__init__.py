@@ -9,7 +9,7 @@ bound to the declarations they name, through re-exports and ``export *``),
 (the chunk's code).
 """
 
-from shaker.bundle.link import link
+from shaker.bundle.linker import link
 from shaker.bundle.model import ChunkOutput, LinkOptions, LinkResult, ModuleInput
 
 __all__ = ["ChunkOutput", "LinkOptions", "LinkResult", "ModuleInput", "link"]
