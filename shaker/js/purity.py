@@ -126,7 +126,11 @@ def _pure_member(member: Node, assume: Assumptions) -> bool:
     kind = member.type
     if kind == "class_static_block":  # `static {}` with nothing in it runs nothing
         body = member.child_by_field_name("body")
-        return body is not None and not named(body)
+        if body is None:
+            return False
+        # Under Rollup's assumptions, `this.prototype.isX = true` (three.js) only marks the
+        # class being defined, which nothing can see yet.
+        return all(assume.annotations and _marks_class(s, assume) for s in named(body))
     if kind not in ("method_definition", "field_definition"):
         return False  # static blocks, decorators, anything unknown
     key = member.child_by_field_name("name") or member.child_by_field_name("property")
@@ -139,6 +143,26 @@ def _pure_member(member: Node, assume: Assumptions) -> bool:
         value = member.child_by_field_name("value")
         return value is None or is_pure(value, assume)
     return True
+
+
+def _marks_class(statement: Node, assume: Assumptions) -> bool:
+    """``this.x = <pure>`` or ``this.prototype.x = <pure>`` in a class's static block."""
+    if statement.type != "expression_statement" or not named(statement):
+        return False
+    expr = named(statement)[0]
+    if expr.type != "assignment_expression":
+        return False
+    left = expr.child_by_field_name("left")
+    right = expr.child_by_field_name("right")
+    if left is None or right is None or left.type != "member_expression":
+        return False
+    obj = left.child_by_field_name("object")
+    if obj is not None and obj.type == "member_expression":
+        prop = obj.child_by_field_name("property")
+        if prop is None or prop.text != b"prototype":
+            return False
+        obj = obj.child_by_field_name("object")
+    return obj is not None and obj.type == "this" and is_pure(right, assume)
 
 
 def _pure_property(node: Node, assume: Assumptions) -> bool:
