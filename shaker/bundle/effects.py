@@ -88,6 +88,8 @@ def assumptions(facts: ModuleFacts, calls_pure: NoSideEffects) -> Assumptions:
                     if index is None or not is_pure(index, rules):
                         return False
                 obj = obj.child_by_field_name("object")
+            if obj is not None and obj.type in ("call_expression", "new_expression"):
+                return is_pure(obj, rules)  # a property of what a pure call of ours made
             if obj is None or obj.type != "identifier":
                 return False
             if t == "subscript_expression":
@@ -99,6 +101,8 @@ def assumptions(facts: ModuleFacts, calls_pure: NoSideEffects) -> Assumptions:
                 return True
             if name in facts.imports and facts.imports[name].imported == "*":
                 return True  # a namespace's properties are its exports: no getters to run
+            if name not in module_names and name not in facts.globals:
+                return True  # a function's own local or parameter (inside function bodies)
             return name in PURE_GLOBALS and name not in module_names
         callee = node.child_by_field_name("function" if t == "call_expression"
                                           else "constructor")
@@ -127,6 +131,79 @@ def assumptions(facts: ModuleFacts, calls_pure: NoSideEffects) -> Assumptions:
 
     rules = Assumptions(coercion=True, annotations=True, known=known)
     return rules
+
+
+def function_node(facts: ModuleFacts, name: str) -> Node | None:
+    """The function a module-level ``name`` is declared as, if it is one that is never
+    reassigned in place: ``function name() {}``, ``const name = () => ...``."""
+    for index in facts.declared.get(name, ()):
+        node = facts.statements[index].node
+        if node.type == "export_statement":
+            node = node.child_by_field_name("declaration") or node
+        if node.type == "function_declaration":
+            return node
+        if node.type == "lexical_declaration" and node.children[0].type == "const":
+            for declarator in named(node):
+                target = declarator.child_by_field_name("name")
+                value = declarator.child_by_field_name("value")
+                if target is not None and value is not None and target.text == name.encode() \
+                        and value.type in ("arrow_function", "function_expression", "function"):
+                    return value
+    return None
+
+
+def calling_is_pure(function: Node, facts: ModuleFacts, rules: Assumptions) -> bool:
+    """Whether calling ``function`` does nothing but compute its result (Rollup looks into
+    function bodies the same way): its statements declare locals, assign them, branch on
+    pure tests and return pure values; everything they call is itself pure."""
+    body = function.child_by_field_name("body")
+    if body is None:
+        return False
+    if body.type != "statement_block":
+        return is_pure(body, rules)
+    module_names = set(facts.declared) | set(facts.imports)
+
+    def local(node: Node) -> bool:
+        if node.type != "identifier":
+            return False
+        name = identifier_name((node.text or b"").decode())
+        return name not in module_names and name not in facts.globals
+
+    def pure_statement(node: Node) -> bool:
+        t = node.type
+        if t in ("function_declaration", "empty_statement", "comment"):
+            return True
+        if t in ("lexical_declaration", "variable_declaration"):
+            return all(d.child_by_field_name("value") is None
+                       or is_pure(d.child_by_field_name("value"), rules)  # type: ignore[arg-type]
+                       for d in named(node) if d.type == "variable_declarator")
+        if t == "return_statement":
+            return all(is_pure(c, rules) for c in named(node))
+        if t == "statement_block":
+            return all(pure_statement(c) for c in named(node))
+        if t == "if_statement":
+            parts = [node.child_by_field_name(f) for f in ("condition", "consequence",
+                                                           "alternative")]
+            condition, consequence, alternative = parts
+            if condition is None or consequence is None or not is_pure(condition, rules):
+                return False
+            if not pure_statement(consequence):
+                return False
+            return alternative is None or all(pure_statement(c) for c in named(alternative))
+        if t == "expression_statement":
+            expr = named(node)[0] if named(node) else None
+            if expr is None:
+                return True
+            if expr.type in ("assignment_expression", "augmented_assignment_expression"):
+                left = expr.child_by_field_name("left")
+                right = expr.child_by_field_name("right")
+                return left is not None and local(left) and right is not None \
+                    and is_pure(right, rules)
+            return expr.type not in ("member_expression", "subscript_expression") \
+                and is_pure(expr, rules)
+        return False
+
+    return all(pure_statement(c) for c in named(body))
 
 
 def statement_effects(stmt: Statement, rules: Assumptions) -> bool:
@@ -175,4 +252,5 @@ def statement_effects(stmt: Statement, rules: Assumptions) -> bool:
     return True
 
 
-__all__ = ["PURE_GLOBALS", "assumptions", "statement_effects"]
+__all__ = ["PURE_GLOBALS", "assumptions", "calling_is_pure", "function_node",
+           "statement_effects"]

@@ -9,11 +9,17 @@ from shaker.bundle.bindings import AMBIGUOUS, EXTERNAL, Bindings, Var
 from shaker.bundle.chunks import already_loaded, assign_chunks, execution_order
 from shaker.bundle.cycles import early_reads
 from shaker.bundle.deconflict import deconflict
-from shaker.bundle.effects import assumptions, statement_effects
+from shaker.bundle.effects import (
+    assumptions,
+    calling_is_pure,
+    function_node,
+    statement_effects,
+)
 from shaker.bundle.include import include
 from shaker.bundle.model import ChunkOutput, LinkOptions, LinkResult, ModuleInput
 from shaker.bundle.render import Renderer, assemble
 from shaker.js.minify.mangle import Scope
+from shaker.js.purity import Assumptions
 
 
 def analyse_all(modules: dict[str, ModuleInput]) -> dict[str, ModuleFacts]:
@@ -24,21 +30,36 @@ def analyse_all(modules: dict[str, ModuleInput]) -> dict[str, ModuleFacts]:
 
 def _effects(facts: dict[str, ModuleFacts], bindings: Bindings) -> None:
     """Decide each statement's effects, now that imported functions can be looked up."""
+    rules: dict[str, Assumptions] = {}
+    verdicts: dict[Var, bool] = {}
+
+    def function_pure(var: Var) -> bool:
+        """Calls of ``var`` are pure: annotated so, or its body does nothing else."""
+        if var in verdicts:
+            return verdicts[var]
+        module, name = var
+        mod = facts[module]
+        if name in mod.no_side_effects:
+            verdicts[var] = True
+            return True
+        node = function_node(mod, name)
+        verdicts[var] = False  # recursion: assume it does something until shown otherwise
+        verdicts[var] = node is not None and calling_is_pure(node, mod, rules[module])
+        return verdicts[var]
+
     def calls_pure_in(module: str) -> Callable[[str], bool]:
         def calls_pure(name: str) -> bool:
-            mod = facts[module]
-            if name in mod.imports:
-                var = bindings.resolve_import(module, name)
-                if var is None or var is AMBIGUOUS or var[0].startswith(EXTERNAL):
-                    return False
-                return var[1] in facts[var[0]].no_side_effects
-            return name in mod.no_side_effects
+            var = bindings.variable(module, name)
+            if var is None or var is AMBIGUOUS or var[0].startswith(EXTERNAL) or var[1] == "*":
+                return False
+            return function_pure(var)
         return calls_pure
 
     for module, mod in facts.items():
-        rules = assumptions(mod, calls_pure_in(module))
+        rules[module] = assumptions(mod, calls_pure_in(module))
+    for module, mod in facts.items():
         for stmt in mod.statements:
-            stmt.effects = statement_effects(stmt, rules)
+            stmt.effects = statement_effects(stmt, rules[module])
             if stmt.attached_to is not None and not stmt.effects:
                 mod.attached.setdefault(stmt.attached_to, []).append(stmt.index)
 
