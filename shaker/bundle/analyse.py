@@ -92,6 +92,7 @@ class Statement:
     name_at: int = -1  # where an anonymous default function or class gets its name
     needs_semicolon: bool = False
     attached_to: str | None = None  # `A.b = pure`: kept exactly when `A` is
+    alias: str | None = None  # `export default name`: the name, if it is a binding
     effects: bool = True
 
 
@@ -182,6 +183,7 @@ def analyse_module(module_id: str, code: str, imports: dict[str, str | None],
         return imports.get(spec)
 
     ts_children = tree.root_node.children
+    written: set[str] = set()
     for kid, ts in zip(root.kids, ts_children, strict=True):
         if not kid.is_named or kid.type in ("comment", "hash_bang_line"):
             continue
@@ -205,6 +207,8 @@ def analyse_module(module_id: str, code: str, imports: dict[str, str | None],
                 continue
             if stmt.kind == "export-list":
                 continue  # `export { a }`: an export, not a read; the statement goes
+            if _written(leaf):
+                written.add(ref.name)
             if ref.name in facts.imports:
                 member = _static_member(leaf)
                 if member is not None:  # `ns.prop`: the binding `prop` if `ns` is a namespace
@@ -219,6 +223,7 @@ def analyse_module(module_id: str, code: str, imports: dict[str, str | None],
         for declared in stmt.declares:
             facts.declared.setdefault(declared, []).append(stmt.index)
         _attach(facts, stmt, kid, top)
+    _default_aliases(facts, written)
     for node in _walk(root):
         if node.type == "call_expression" and node.kids and node.kids[0].type == "import":
             args = node.get("arguments")
@@ -253,6 +258,41 @@ def _head(node: N, count: int) -> list[N]:
         out.append(n)
         stack.extend(reversed(n.kids))
     return out
+
+
+_WRITES = frozenset({"assignment_expression", "augmented_assignment_expression"})
+_PATTERNS = frozenset({"object_pattern", "array_pattern", "pair_pattern", "rest_pattern",
+                       "assignment_pattern", "object_assignment_pattern"})
+
+
+def _written(leaf: N) -> bool:
+    """Whether this reference assigns the binding (``x = 1``, ``x++``, ``[x] = a``,
+    ``for (x of a)``); destructuring targets are counted whatever their depth."""
+    parent = leaf.parent
+    if parent is None:
+        return False
+    if parent.type == "update_expression":
+        return True
+    if parent.type in _WRITES or parent.type == "for_in_statement":
+        return parent.kids[0] is leaf or leaf.field == "left"
+    return parent.type in _PATTERNS or leaf.type == "shorthand_property_identifier_pattern"
+
+
+def _default_aliases(facts: ModuleFacts, written: set[str]) -> None:
+    """``export default name`` of an import, or of a binding nothing assigns again, exports
+    that binding itself (Rollup does the same): no ``const x_default = x`` copy."""
+    for stmt in facts.statements:
+        name = stmt.alias
+        if stmt.kind != "default-expression" or name is None:
+            continue
+        if name in facts.imports or (name in facts.declared and name not in written):
+            stmt.kind = "export-list"
+            stmt.declares = []
+            stmt.reads = set()
+            facts.declared["default"].remove(stmt.index)
+            if not facts.declared["default"]:
+                del facts.declared["default"]
+            facts.exports["default"] = Export(name)
 
 
 def _inside_function(node: N) -> bool:
@@ -385,6 +425,8 @@ def _statement(facts: ModuleFacts, stmt: Statement, node: N,
         stmt.name_at = anchor.start
     else:
         stmt.kind = "default-expression"
+        if value.type == "identifier":
+            stmt.alias = identifier_name(value.text or "")
         stmt.needs_semicolon = facts.code[node.end - 1:node.end] != b";"
         if value.type in ("arrow_function", "function_expression", "function"):
             _annotated(facts, node, ["default"])
