@@ -169,3 +169,19 @@ def test_no_bundle_writes_a_file_per_module(tmp_path: Path) -> None:
     done = CliRunner().invoke(cli, ["build", str(root)])
     assert done.exit_code == 0, done.output
     assert len(list((root / "dist/assets").glob("*.js"))) == 1
+
+
+def test_a_linker_failure_is_a_build_error_not_a_traceback(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import shaker.build.bundling as bundling
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise KeyError("x")
+
+    monkeypatch.setattr(bundling, "link", broken)
+    root = write(tmp_path / "app", {"index.html": '<script type="module" src="/m.js"></script>',
+                                    "m.js": "console.log(1);\n"})
+    done = CliRunner().invoke(cli, ["build", str(root)])
+    assert done.exit_code == 1 and "Traceback" not in done.output
+    assert "linking the modules failed (KeyError: 'x')" in done.output
+    assert "--no-bundle" in done.output and not (root / "dist").exists()

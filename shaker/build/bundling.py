@@ -19,8 +19,13 @@ from shaker.build.naming import Tokens, safe_stem
 from shaker.build.nodes import JS_ROLES, Dep, Node, Output, written
 from shaker.bundle import LinkOptions, ModuleInput, link
 from shaker.diagnostics import Diagnostic
+from shaker.errors import ShakerError
 
 _STATIC = frozenset({"static", "reexport"})
+
+
+class LinkFailed(ShakerError):
+    """The linker raised: the build fails with this message, never a traceback."""
 
 
 @dataclass
@@ -85,8 +90,13 @@ def bundle_outputs(outputs: Mapping[Node, Output], entries: list[Node],
         target = chunk_node(chunk_id)
         return written(Dep(target, tokens.token(target), ""))
 
-    result = link(inputs, js_entries, LinkOptions(chunk_specifier=specifier,
-                                                           sourcemap=sourcemap))
+    try:
+        result = link(inputs, js_entries, LinkOptions(chunk_specifier=specifier,
+                                                      sourcemap=sourcemap))
+    except Exception as exc:  # a linker bug: say so, and how to build meanwhile
+        raise LinkFailed(f"linking the modules failed ({type(exc).__name__}: {exc}); this is "
+                         "a bug in shaker, please report it. `shaker build --no-bundle` "
+                         "builds without linking.") from exc
     bundled = Bundled({n: o for n, o in outputs.items() if n.role not in JS_ROLES},
                       warnings=list(result.warnings))
     for chunk in result.chunks:
@@ -126,4 +136,4 @@ def bundle_outputs(outputs: Mapping[Node, Output], entries: list[Node],
     return bundled
 
 
-__all__ = ["Bundled", "bundle_outputs"]
+__all__ = ["Bundled", "LinkFailed", "bundle_outputs"]

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
-from shaker.build.bundling import bundle_outputs
+from shaker.build.bundling import LinkFailed, bundle_outputs
 from shaker.build.crawl import crawl
 from shaker.build.emit import (
     Page,
@@ -219,7 +219,11 @@ def build(root: Path, options: BuildOptions | None = None) -> BuildResult:
         raise BuildError(problems)
     module_count = sum(1 for n in outputs if n.role in ("js", "inline"))
     if options.bundle and not options.keep_hot:
-        bundled = bundle_outputs(outputs, entries, options.sourcemap)
+        try:
+            bundled = bundle_outputs(outputs, entries, options.sourcemap)
+        except LinkFailed as exc:
+            raise BuildError([Problem(Diagnostic(Severity.ERROR, str(exc), str(root), 0, 1,
+                                                 1))]) from exc
         outputs = bundled.outputs
         warnings.extend(bundled.warnings)
         shaken = Shaken(emitted=bundled.emitted, dropped=bundled.dropped)
