@@ -185,3 +185,20 @@ def test_a_linker_failure_is_a_build_error_not_a_traceback(
     assert done.exit_code == 1 and "Traceback" not in done.output
     assert "linking the modules failed (KeyError: 'x')" in done.output
     assert "--no-bundle" in done.output and not (root / "dist").exists()
+
+
+def test_branches_a_constant_test_never_takes_keep_nothing_alive() -> None:
+    result = link({
+        "main": ModuleInput("main", 'import { check, fast } from "./lib.js";\n'
+                            'if ("production" !== "production") { check(); }\n'
+                            'export const run = "production" === "development" ? check : fast;\n'
+                            'export const also = !0 || check;\n', {"./lib.js": "lib"}),
+        "lib": ModuleInput("lib", "export function check() { return 1; }\n"
+                           "export function fast() { return 2; }\n"),
+    }, ["main"])
+    [chunk] = result.chunks
+    assert "check" not in chunk.code
+    assert "const run = void 0 ? void 0 : fast;" not in chunk.code
+    assert 'if ("production"' not in chunk.code  # nothing is left for it to do
+    assert 'const run = "production" === "development" ? void 0 : fast;' in chunk.code
+    assert "const also = !0 || void 0;" in chunk.code

@@ -93,6 +93,8 @@ class Statement:
     needs_semicolon: bool = False
     attached_to: str | None = None  # `A.b = pure`: kept exactly when `A` is
     alias: str | None = None  # `export default name`: the name, if it is a binding
+    dead: list[tuple[int, int, str]] = field(default_factory=list)
+    """Branches a constant test never takes: (start, end, what replaces them)."""
     effects: bool = True
 
 
@@ -190,8 +192,10 @@ def analyse_module(module_id: str, code: str, imports: dict[str, str | None],
         stmt = Statement(len(facts.statements), kid.start, kid.end, ts, "code")
         facts.statements.append(stmt)
         _statement(facts, stmt, kid, target)
-        # Module-level names: declarations and references in this statement.
-        for leaf in _leaves(kid):
+        # Module-level names: declarations and references in this statement, outside the
+        # branches a constant test never takes (`if ("production" !== "production")`).
+        leaves, specials = _live(kid, stmt.dead)
+        for leaf in leaves:
             ref = leaf.ref
             if ref is None or id(ref) not in top_ids or leaf.type not in (
                     "identifier", "shorthand_property_identifier",
@@ -223,19 +227,118 @@ def analyse_module(module_id: str, code: str, imports: dict[str, str | None],
         for declared in stmt.declares:
             facts.declared.setdefault(declared, []).append(stmt.index)
         _attach(facts, stmt, kid, top)
+        for node in specials:
+            if node.type == "call_expression":
+                args = node.get("arguments")
+                strings = args.named() if args is not None else []
+                if strings and strings[0].type == "string":
+                    spec = _string_value(strings[0])
+                    facts.dynamic.append(DynamicImport(strings[0].start, strings[0].end,
+                                                       target(spec), spec, node.start,
+                                                       node.end))
+            elif not _inside_function(node):
+                facts.top_level_await = True
     _default_aliases(facts, written)
-    for node in _walk(root):
-        if node.type == "call_expression" and node.kids and node.kids[0].type == "import":
-            args = node.get("arguments")
-            strings = [k for k in args.named()] if args is not None else []
-            if len(strings) >= 1 and strings[0].type == "string":
-                spec = _string_value(strings[0])
-                facts.dynamic.append(DynamicImport(strings[0].start, strings[0].end,
-                                                   target(spec), spec, node.start, node.end))
-        elif (node.type == "await_expression" or (node.type == "for_in_statement" and any(
-                k.type == "await" for k in node.kids))) and not _inside_function(node):
-            facts.top_level_await = True
     return facts
+
+
+_UNKNOWN = object()
+
+
+def _constant(node: N) -> object:
+    """The value of a constant expression (``"production" !== "production"``, ``!0``), or
+    ``_UNKNOWN``.  Strings, numbers, booleans and null only: no coercion is guessed."""
+    t = node.type
+    if t == "string":
+        return _string_value(node)
+    if t == "number":
+        try:
+            return float(node.text or "")
+        except ValueError:
+            return _UNKNOWN
+    if t in ("true", "false"):
+        return t == "true"
+    if t == "null":
+        return None
+    if t == "parenthesized_expression" and len(node.kids) == 1:
+        return _constant(node.kids[0])
+    if t == "unary_expression" and len(node.kids) == 2 and node.kids[0].type == "!":
+        value = _constant(node.kids[1])
+        return _UNKNOWN if value is _UNKNOWN else not _truthy(value)
+    if t == "binary_expression" and len(node.kids) == 3:
+        op = node.kids[1].type
+        left = _constant(node.kids[0])
+        if left is _UNKNOWN:
+            return _UNKNOWN
+        if (op == "&&" and not _truthy(left)) or (op == "||" and _truthy(left)):
+            return left
+        right = _constant(node.kids[2])
+        if right is _UNKNOWN:
+            return _UNKNOWN
+        if op in ("&&", "||"):
+            return right
+        if op in ("===", "!==", "==", "!="):
+            if type(left) is not type(right) and op in ("==", "!="):
+                return _UNKNOWN  # loose equality across types: not guessed
+            same = type(left) is type(right) and left == right
+            return same if op in ("===", "==") else not same
+    return _UNKNOWN
+
+
+def _truthy(value: object) -> bool:
+    return bool(value) and value == value  # NaN is falsy, as "" and 0
+
+
+def _dead_branch(node: N) -> tuple[N, str] | None:
+    """The part of ``node`` a constant test never runs, and what to write instead."""
+    t = node.type
+    if t in ("if_statement", "ternary_expression"):
+        condition = node.get("condition")
+        value = _constant(condition) if condition is not None else _UNKNOWN
+        if value is _UNKNOWN:
+            return None
+        if _truthy(value):
+            alternative = node.get("alternative")
+            if alternative is None:
+                return None
+            return alternative, "" if t == "if_statement" else "void 0"
+        consequence = node.get("consequence")
+        if consequence is None:
+            return None
+        return consequence, "{}" if t == "if_statement" else "void 0"
+    if t == "binary_expression" and len(node.kids) == 3 and node.kids[1].type in ("&&", "||"):
+        value = _constant(node.kids[0])
+        if value is _UNKNOWN or _truthy(value) == (node.kids[1].type == "&&"):
+            return None
+        return node.kids[2], "void 0"
+    return None
+
+
+def _live(statement: N, dead: list[tuple[int, int, str]]) -> tuple[list[N], list[N]]:
+    """The leaves of ``statement`` outside dead branches (recorded in ``dead``), and the
+    ``import()`` calls and ``await``s among its live nodes."""
+    leaves: list[N] = []
+    specials: list[N] = []
+    stack = [statement]
+    while stack:
+        node = stack.pop()
+        kids = node.kids
+        if not kids:
+            leaves.append(node)
+            continue
+        t = node.type
+        if t in ("if_statement", "ternary_expression", "binary_expression"):
+            pruned = _dead_branch(node)
+            if pruned is not None:
+                skip, replacement = pruned
+                dead.append((skip.start, skip.end, replacement))
+                stack.extend(k for k in kids if k is not skip)
+                continue
+        if (t == "call_expression" and kids[0].type == "import") or t == "await_expression" \
+                or (t == "for_in_statement" and any(k.type == "await" for k in kids)):
+            specials.append(node)
+        stack.extend(kids)
+    return leaves, specials
 
 
 def _walk(root: N) -> list[N]:

@@ -237,6 +237,20 @@ def statement_effects(stmt: Statement, rules: Assumptions) -> bool:
             if value is not None and not is_pure(value, rules):
                 return True
         return False
+    if t == "if_statement":  # `if ("production" !== "production") { ... }`: nothing left
+        condition = node.child_by_field_name("condition")
+        if condition is None or not is_pure(condition, rules):
+            return True
+        dead = {(start, end) for start, end, _ in stmt.dead}
+        for branch in (node.child_by_field_name("consequence"),
+                       node.child_by_field_name("alternative")):
+            if branch is None or (branch.start_byte, branch.end_byte) in dead:
+                continue
+            if branch.type == "else_clause":
+                branch = named(branch)[0] if named(branch) else None
+            if branch is not None and (branch.type != "statement_block" or named(branch)):
+                return True
+        return False
     if t == "expression_statement":
         expr = named(node)[0] if named(node) else None
         if expr is None:

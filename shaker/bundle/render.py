@@ -216,6 +216,8 @@ class Renderer:
                 buffer.remove(comments[stmt.index], end)
                 removed.add(stmt.index)
                 continue
+            for start, end, replacement in stmt.dead:  # `if ("production" !== ...)`
+                buffer.replace(start, end, replacement)
             unused = self._effect_only(module, stmt)
             if unused is not None:  # `const x = effect()` with `x` unused: `effect();`
                 start, value_start, value_end, wrap = unused
