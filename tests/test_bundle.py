@@ -202,3 +202,17 @@ def test_branches_a_constant_test_never_takes_keep_nothing_alive() -> None:
     assert 'if ("production"' not in chunk.code  # nothing is left for it to do
     assert 'const run = "production" === "development" ? void 0 : fast;' in chunk.code
     assert "const also = !0 || void 0;" in chunk.code
+
+
+def test_module_constants_decide_branches_too() -> None:
+    result = link({
+        "main": ModuleInput("main", 'import { check } from "./lib.js";\n'
+                            'const DEV = "production" !== "production";\n'
+                            "export const errors = DEV ? check : {};\n"
+                            "export function warn() { if (DEV) check(); }\n",
+                            {"./lib.js": "lib"}),
+        "lib": ModuleInput("lib", "export function check() { return 1; }\n"),
+    }, ["main"])
+    [chunk] = result.chunks
+    assert "check" not in chunk.code
+    assert "const errors = DEV ? void 0 : {};" in chunk.code

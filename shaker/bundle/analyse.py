@@ -186,6 +186,14 @@ def analyse_module(module_id: str, code: str, imports: dict[str, str | None],
 
     ts_children = tree.root_node.children
     written: set[str] = set()
+    constants: dict[str, object] = {}  # `const DEV = "production" !== "production"`
+
+    def known(leaf: N) -> object:
+        """The value of a module-level constant this identifier reads, else _UNKNOWN."""
+        ref = leaf.ref
+        if isinstance(ref, Binding) and top.get(ref.name) is ref:
+            return constants.get(ref.name, _UNKNOWN)
+        return _UNKNOWN
     for kid, ts in zip(root.kids, ts_children, strict=True):
         if not kid.is_named or kid.type in ("comment", "hash_bang_line"):
             continue
@@ -194,7 +202,7 @@ def analyse_module(module_id: str, code: str, imports: dict[str, str | None],
         _statement(facts, stmt, kid, target)
         # Module-level names: declarations and references in this statement, outside the
         # branches a constant test never takes (`if ("production" !== "production")`).
-        leaves, specials = _live(kid, stmt.dead)
+        leaves, specials = _live(kid, stmt.dead, known)
         for leaf in leaves:
             ref = leaf.ref
             if ref is None or id(ref) not in top_ids or leaf.type not in (
@@ -226,6 +234,7 @@ def analyse_module(module_id: str, code: str, imports: dict[str, str | None],
             stmt.reads.add(ref.name)
         for declared in stmt.declares:
             facts.declared.setdefault(declared, []).append(stmt.index)
+        _record_constants(kid, constants, known)
         _attach(facts, stmt, kid, top)
         for node in specials:
             if node.type == "call_expression":
@@ -245,10 +254,34 @@ def analyse_module(module_id: str, code: str, imports: dict[str, str | None],
 _UNKNOWN = object()
 
 
-def _constant(node: N) -> object:
+Known = Callable[[N], object]
+
+
+def _no_constants(leaf: N) -> object:
+    return _UNKNOWN
+
+
+def _record_constants(statement: N, constants: dict[str, object], known: Known) -> None:
+    """``const NAME = <constant>`` at the top level (a ``const`` is never reassigned)."""
+    node = statement.get("declaration") if statement.type == "export_statement" else statement
+    if node is None or node.type != "lexical_declaration" or not node.kids \
+            or node.kids[0].type != "const":
+        return
+    for declarator in node.kids:
+        target = declarator.get("name") if declarator.type == "variable_declarator" else None
+        value = declarator.get("value") if target is not None else None
+        if target is not None and value is not None and target.type == "identifier":
+            found = _constant(value, known)
+            if found is not _UNKNOWN:
+                constants[identifier_name(target.text or "")] = found
+
+
+def _constant(node: N, known: Known = _no_constants) -> object:
     """The value of a constant expression (``"production" !== "production"``, ``!0``), or
     ``_UNKNOWN``.  Strings, numbers, booleans and null only: no coercion is guessed."""
     t = node.type
+    if t == "identifier":
+        return known(node)
     if t == "string":
         return _string_value(node)
     if t == "number":
@@ -261,18 +294,18 @@ def _constant(node: N) -> object:
     if t == "null":
         return None
     if t == "parenthesized_expression" and len(node.kids) == 1:
-        return _constant(node.kids[0])
+        return _constant(node.kids[0], known)
     if t == "unary_expression" and len(node.kids) == 2 and node.kids[0].type == "!":
-        value = _constant(node.kids[1])
+        value = _constant(node.kids[1], known)
         return _UNKNOWN if value is _UNKNOWN else not _truthy(value)
     if t == "binary_expression" and len(node.kids) == 3:
         op = node.kids[1].type
-        left = _constant(node.kids[0])
+        left = _constant(node.kids[0], known)
         if left is _UNKNOWN:
             return _UNKNOWN
         if (op == "&&" and not _truthy(left)) or (op == "||" and _truthy(left)):
             return left
-        right = _constant(node.kids[2])
+        right = _constant(node.kids[2], known)
         if right is _UNKNOWN:
             return _UNKNOWN
         if op in ("&&", "||"):
@@ -289,12 +322,12 @@ def _truthy(value: object) -> bool:
     return bool(value) and value == value  # NaN is falsy, as "" and 0
 
 
-def _dead_branch(node: N) -> tuple[N, str] | None:
+def _dead_branch(node: N, known: Known) -> tuple[N, str] | None:
     """The part of ``node`` a constant test never runs, and what to write instead."""
     t = node.type
     if t in ("if_statement", "ternary_expression"):
         condition = node.get("condition")
-        value = _constant(condition) if condition is not None else _UNKNOWN
+        value = _constant(condition, known) if condition is not None else _UNKNOWN
         if value is _UNKNOWN:
             return None
         if _truthy(value):
@@ -307,14 +340,15 @@ def _dead_branch(node: N) -> tuple[N, str] | None:
             return None
         return consequence, "{}" if t == "if_statement" else "void 0"
     if t == "binary_expression" and len(node.kids) == 3 and node.kids[1].type in ("&&", "||"):
-        value = _constant(node.kids[0])
+        value = _constant(node.kids[0], known)
         if value is _UNKNOWN or _truthy(value) == (node.kids[1].type == "&&"):
             return None
         return node.kids[2], "void 0"
     return None
 
 
-def _live(statement: N, dead: list[tuple[int, int, str]]) -> tuple[list[N], list[N]]:
+def _live(statement: N, dead: list[tuple[int, int, str]], known: Known = _no_constants
+          ) -> tuple[list[N], list[N]]:
     """The leaves of ``statement`` outside dead branches (recorded in ``dead``), and the
     ``import()`` calls and ``await``s among its live nodes."""
     leaves: list[N] = []
@@ -328,7 +362,7 @@ def _live(statement: N, dead: list[tuple[int, int, str]]) -> tuple[list[N], list
             continue
         t = node.type
         if t in ("if_statement", "ternary_expression", "binary_expression"):
-            pruned = _dead_branch(node)
+            pruned = _dead_branch(node, known)
             if pruned is not None:
                 skip, replacement = pruned
                 dead.append((skip.start, skip.end, replacement))
