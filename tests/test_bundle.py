@@ -216,3 +216,43 @@ def test_module_constants_decide_branches_too() -> None:
     [chunk] = result.chunks
     assert "check" not in chunk.code
     assert "const errors = DEV ? void 0 : {};" in chunk.code
+
+
+def test_a_chunk_writes_its_modules_css_as_one_file(tmp_path: Path) -> None:
+    root = write(tmp_path / "app", {
+        "index.html": '<html><head></head><body><script type="module" src="/main.js">'
+                      "</script></body></html>",
+        "main.js": 'import "./a.css";\nimport "./b.css";\nimport "./c.css";\n',
+        "a.css": "a { color: red }\n",
+        "b.css": "b { background: url(./logo.png) }\n",
+        "c.css": '@import "./d.css";\nc { color: blue }\n',
+        "d.css": "d { color: green }\n",
+        "logo.png": "PNG",
+    })
+    build(root, BuildOptions(manifest=True))
+    dist = root / "dist"
+    css = [str(p) for p in manifest(dist)["main.js"]["css"]]  # type: ignore[union-attr]
+    names = sorted(Path(p).name.split("-")[0] for p in css)
+    assert names == ["c", "main"]  # a.css and b.css together; c.css keeps its @import first
+    main_css = (dist / next(p for p in css if "/main-" in p)).read_text()
+    assert main_css.startswith("a { color: red }\nb { background: url(./logo-")
+    page = (dist / "index.html").read_text()
+    assert all(f'href="/{p}"' in page for p in css)
+
+
+def test_a_module_shared_with_a_lazy_chunk_stays_in_its_importers_chunk() -> None:
+    def modules(main: str) -> dict[str, ModuleInput]:
+        return {
+            "main": ModuleInput("main", main, {"./shared.js": "shared", "./lazy.js": "lazy"}),
+            "shared": ModuleInput("shared", "export const s = [1];\n"),
+            "lazy": ModuleInput("lazy", 'import { s } from "./shared.js";\n'
+                                "export const n = s.length;\n", {"./shared.js": "shared"}),
+        }
+    plain = link(modules('import { s } from "./shared.js";\n'
+                         'import("./lazy.js").then((m) => console.log(s, m.n));\n'), ["main"])
+    assert [c.modules for c in plain.chunks] == [["shared", "main"], ["lazy"]]
+    # With top-level await, main would wait for lazy, which would wait for main: no.
+    waiting = link(modules('import { s } from "./shared.js";\n'
+                           'const m = await import("./lazy.js");\nconsole.log(s, m.n);\n'),
+                   ["main"])
+    assert [c.modules for c in waiting.chunks] == [["shared"], ["main"], ["lazy"]]

@@ -20,6 +20,7 @@ from shaker.build.nodes import JS_ROLES, Dep, Node, Output, written
 from shaker.bundle import LinkOptions, ModuleInput, link
 from shaker.diagnostics import Diagnostic
 from shaker.errors import ShakerError
+from shaker.pipeline.generated import stylesheet_loader
 
 _STATIC = frozenset({"static", "reexport"})
 
@@ -35,6 +36,38 @@ class Bundled:
     dropped: list[Node] = field(default_factory=list)
     chunk_modules: dict[Node, list[Node]] = field(default_factory=dict)
     warnings: list[Diagnostic] = field(default_factory=list)
+
+
+def _stylesheets(chunk: Node, sheets: list[Node], outputs: Mapping[Node, Output],
+                 bundled: Bundled, shared: set[Node]) -> list[Node]:
+    """The stylesheets a chunk loads: its modules' CSS in one file, as Vite writes it
+    (``<chunk>-<hash>.css``), except those named elsewhere too or holding ``@import`` rules
+    (an ``@import`` must come first in a file), which keep their own files."""
+    sheets = list(dict.fromkeys(sheets))
+    alone = [s for s in sheets if s in shared or any(
+        d.target.role == "css" for d in outputs[s].deps)]
+    together = [s for s in sheets if s not in alone]
+    if len(together) < 2:
+        return sheets
+    texts = [outputs[s].code or "" for s in together]
+    tokens = Tokens("\n".join(texts))
+    parts: list[str] = []
+    deps: dict[Node, Dep] = {}
+    for sheet, text in zip(together, texts, strict=True):
+        output = outputs[sheet]
+        if output.tokens is not None and output.deps:
+            values = {d.token: tokens.token(d.target) for d in output.deps}
+            text = output.tokens.substitute(text, values)
+            for dep in output.deps:
+                deps.setdefault(dep.target, Dep(dep.target, values[dep.token], dep.specifier,
+                                                set(dep.kinds)))
+        parts.append(text if text.endswith("\n") else text + "\n")
+    combined = Node(chunk.path, "css", chunk.index)
+    bundled.outputs[combined] = Output(combined, code="".join(parts), deps=list(deps.values()),
+                                       tokens=tokens)
+    for sheet in together:
+        bundled.outputs.pop(sheet, None)
+    return [*alone, combined]
 
 
 def _module_id(node: Node) -> str:
@@ -64,9 +97,12 @@ def bundle_outputs(outputs: Mapping[Node, Output], entries: list[Node],
         source_map = output.map
         if source_map is not None and len(source_map.get("sources", [])) == 1:
             source_map = {**source_map, "sources": [node.path]}  # as add_source_maps does
+        if node.role == "style":  # one loader per chunk stands for them (see _stylesheets)
+            code, source_map = "", None
         inputs[_module_id(node)] = ModuleInput(
             _module_id(node), code, imports, output.side_effects,
-            name=safe_stem(os.path.basename(node.path)), map=source_map, path=node.path)
+            name=safe_stem(os.path.basename(node.path)), map=source_map, path=node.path,
+            placed=node.role == "style")
     js_entries: list[str] = []
     for node in entries:
         if node.role == "inline":
@@ -99,6 +135,9 @@ def bundle_outputs(outputs: Mapping[Node, Output], entries: list[Node],
                          "builds without linking.") from exc
     bundled = Bundled({n: o for n, o in outputs.items() if n.role not in JS_ROLES},
                       warnings=list(result.warnings))
+    # Stylesheets something else names too (a page's <link>, an @import) keep their file.
+    shared_sheets = {n for n in entries if n.role == "css"} | {
+        d.target for n, o in outputs.items() if n.role == "css" for d in o.deps}
     for chunk in result.chunks:
         node = chunk_node(chunk.id)
         deps: dict[Node, Dep] = {}
@@ -111,15 +150,26 @@ def bundle_outputs(outputs: Mapping[Node, Output], entries: list[Node],
                                               specifier(chunk_id)))
             dep.kinds.add("dynamic")
         members = [ids[m] for m in chunk.modules]
+        sheets: list[Node] = []
         for member in members:
             for dep in outputs[member].deps:
-                if dep.target.role in JS_ROLES:
-                    continue
-                kind = "static" if dep.target.role == "css" else "url"
-                deps.setdefault(dep.target, Dep(dep.target, tokens.token(dep.target),
-                                                dep.specifier, {kind}))
-        bundled.outputs[node] = Output(node, code=chunk.code, deps=list(deps.values()),
-                                       tokens=tokens, side_effects=True, map=chunk.map,
+                if dep.target.role == "css":
+                    sheets.append(dep.target)
+                elif dep.target.role not in JS_ROLES:
+                    deps.setdefault(dep.target, Dep(dep.target, tokens.token(dep.target),
+                                                    dep.specifier, {"url"}))
+        code, source_map = chunk.code, chunk.map
+        if sheets:
+            sheets = _stylesheets(node, sheets, outputs, bundled, shared_sheets)
+            for sheet in sheets:
+                deps[sheet] = Dep(sheet, tokens.token(sheet), "", {"static"})
+            loader = stylesheet_loader(*(written(deps[s]) for s in sheets))
+            code = loader + code
+            if source_map is not None:  # the loader's lines map nowhere
+                source_map = {**source_map, "mappings": ";" * loader.count("\n")
+                              + source_map["mappings"]}
+        bundled.outputs[node] = Output(node, code=code, deps=list(deps.values()),
+                                       tokens=tokens, side_effects=True, map=source_map,
                                        linked=members)
         bundled.chunk_modules[node] = members
     for node in inline:

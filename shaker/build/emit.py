@@ -142,7 +142,8 @@ def _identity(node: Node, root: str) -> str:
     if not os.path.isabs(path):  # a module that is no file (role `empty`): its id, as it is
         return f"{node.role}:{path}"  # (relpath would join it to the working directory)
     rel = path[len(root) + 1:] if path.startswith(root + os.sep) else os.path.relpath(path, root)
-    return f"{node.role}:{rel}"
+    # A shared chunk is named after its first module, which may have a chunk of its own.
+    return f"{node.role}:{rel}" + (f"#{node.index}" if node.index else "")
 
 
 def _substitute(output: Output, hashes: Mapping[Node, str], text: str | None = None) -> str:

@@ -51,19 +51,42 @@ def execution_order(modules: Mapping[str, ModuleFacts], entries: list[str]) -> l
     return order
 
 
-def _colours(modules: Mapping[str, ModuleFacts], entries: list[str]) -> dict[str, set[int]]:
-    """Module → the indexes of the entries that reach it through static imports."""
+def _colours(modules: Mapping[str, ModuleFacts], entries: list[str],
+             importers: Mapping[str, list[str]] | None = None) -> dict[str, set[int]]:
+    """Module → the indexes of the entries that reach it through static imports.
+
+    With ``importers`` (dynamic entry → the modules that ``import()`` it), a dynamic entry
+    does not colour what is certainly in memory already when its ``import()`` runs (what
+    every entry that loads each importer also loads): Rollup's rule, which keeps a module
+    shared by a page and its lazy chunk in the page's chunk instead of a third file."""
     colours: dict[str, set[int]] = {}
-    for k, entry in enumerate(entries):
-        stack = [entry]
+    importers = importers or {}
+
+    def paint(k: int, start: str, skip: set[str]) -> None:
+        stack = [start]
         while stack:
             module = stack.pop()
+            if module in skip:
+                continue
             seen = colours.setdefault(module, set())
             if k in seen:
                 continue
             seen.add(k)
             stack.extend(d for d in modules[module].static_deps
                          if d is not None and d in modules)
+
+    for k, entry in enumerate(entries):
+        if entry not in importers:
+            paint(k, entry, set())
+    for k, entry in enumerate(entries):
+        if entry not in importers:
+            continue
+        loaded: set[str] | None = None
+        for importer in importers[entry]:
+            mine = colours.get(importer)
+            here = {m for m, c in colours.items() if mine and c >= mine}
+            loaded = here if loaded is None else loaded & here
+        paint(k, entry, (loaded or set()) - {entry})
     return colours
 
 
@@ -84,10 +107,11 @@ def already_loaded(modules: Mapping[str, ModuleFacts], entries: list[str],
 
 
 def assign_chunks(modules: Mapping[str, ModuleFacts], entries: list[str],
-                  executed: Mapping[str, None], split: bool = True
+                  executed: Mapping[str, None], split: bool = True,
+                  importers: Mapping[str, list[str]] | None = None,
                   ) -> tuple[list[Chunk], dict[str, Chunk], dict[str, Chunk]]:
     """(chunks in order, module → its chunk, entry → the chunk that stands for it)."""
-    colours = _colours(modules, entries)
+    colours = _colours(modules, entries, importers)
     order = [m for m in execution_order(modules, entries) if m in executed]
     by_colour: dict[frozenset[int], Chunk] = {}
     chunks: list[Chunk] = []

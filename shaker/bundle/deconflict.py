@@ -16,7 +16,8 @@ from shaker.bundle.bindings import EXTERNAL, Var
 from shaker.js.minify.mangle import KEYWORDS, Scope
 from shaker.js.names import is_binding_name
 
-ALWAYS_RESERVED = frozenset({"Object", "Symbol", "Promise", "undefined", "document", "URL"})
+ALWAYS_RESERVED = frozenset({"Object", "Symbol", "Promise", "undefined", "document", "URL",
+                             "Set"})
 """Globals the linker's own code uses (namespace objects, the stylesheet loader)."""
 
 

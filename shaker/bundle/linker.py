@@ -81,8 +81,14 @@ def link(modules: dict[str, ModuleInput], entries: list[str],
                                                   if d not in loaded)]))
     # Modules that contribute code (or are entries) are placed; the rest are seen through.
     placed = {m: None for m in inclusion.executed
-              if inclusion.statements.get(m) or m in inclusion.namespaces or m in all_entries}
-    chunks, chunk_of, facades = assign_chunks(facts, all_entries, placed, options.split)
+              if inclusion.statements.get(m) or m in inclusion.namespaces or m in all_entries
+              or modules[m].placed}
+    # A module shared with a lazy chunk stays in its importer's chunk, unless top-level
+    # await is about: a chunk awaiting an import() of a chunk that imports from it back
+    # would wait for itself forever.
+    waits = any(facts[m].top_level_await for m in placed)
+    chunks, chunk_of, facades = assign_chunks(facts, all_entries, placed, options.split,
+                                              None if waits else inclusion.dynamic_importers)
     # Names: every variable a kept statement declares or uses, in chunk order.
     order: list[Var] = []
     uses: dict[Var, list[Scope]] = {}

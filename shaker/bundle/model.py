@@ -34,6 +34,9 @@ class ModuleInput:
     """The source map of ``code`` (to the original file), when source maps are wanted."""
     path: str = ""
     """The file the module came from, for source maps without an input map."""
+    placed: bool = False
+    """Put in a chunk whenever it runs, even with no code left: the module of a stylesheet,
+    which the chunk then loads."""
 
 
 @dataclass

@@ -100,9 +100,10 @@ def style_module(id: str, css: str, client: str) -> str:
     return fill(template("css-module.js"), {"ID": id, "CSS": css, "CLIENT": client})
 
 
-def stylesheet_loader(href: str) -> str:
-    """Build: CSS imported from JavaScript as a module that links the hashed stylesheet."""
-    return fill(template("css-loader.js"), {"HREF": href})
+def stylesheet_loader(*hrefs: str) -> str:
+    """Build: code that links the hashed stylesheets (relative to the module) where the page
+    lacks them, and waits for them: a style module's, or a whole chunk's."""
+    return fill(template("css-loader.js"), {"HREFS": list(hrefs)})
 
 
 __all__ = ["MODULEPRELOAD_POLYFILL", "MODULEPRELOAD_POLYFILL_ID", "empty_module", "fill",

@@ -147,3 +147,38 @@ def test_an_app_using_npm_packages_builds_and_runs(
     assert page.locator("#out").evaluate("e => getComputedStyle(e).color") == "rgb(0, 128, 0)"
     assert console.page_errors == [] and sockets == []
     assert not any("/node_modules/" in url for url in requests)
+
+
+def test_chunks_share_code_and_a_lazy_chunk_loads_its_css(
+        tmp_path: Path, page: Page, console: ConsoleLog,
+        preview: Callable[[Path], str]) -> None:
+    """Bundled: a page, a shared module, and a chunk reached by import() whose two
+    stylesheets are one file that the chunk links before its code runs."""
+    root = tmp_path / "app"
+    files = {
+        "index.html": ('<!doctype html><html><head></head><body><p id="a">a</p>'
+                       '<p id="b">b</p><script type="module" src="/main.js"></script>'
+                       "</body></html>"),
+        "main.js": ('import { label } from "./shared.js";\n'
+                    'import "./base.css";\n'
+                    'console.log(label("main"));\n'
+                    'import("./lazy.js").then((lazy) => console.log(lazy.run()));\n'),
+        "shared.js": 'export const label = (x) => `shared ${x}`;\n',
+        "lazy.js": ('import { label } from "./shared.js";\nimport "./a.css";\n'
+                    'import "./b.css";\nexport function run() {\n'
+                    '  const a = getComputedStyle(document.getElementById("a")).color;\n'
+                    '  const b = getComputedStyle(document.getElementById("b")).color;\n'
+                    '  return `${label("lazy")} ${a} ${b}`;\n}\n'),
+        "base.css": "body { margin: 0 }\n",
+        "a.css": "#a { color: rgb(255, 0, 0) }\n",
+        "b.css": "#b { color: rgb(0, 0, 255) }\n",
+    }
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+    result = build(root, BuildOptions(manifest=True))
+    assert sorted(f.kind for f in result.files if f.kind in ("js", "css")) == \
+        ["css", "css", "js", "js"]  # main + lazy chunks (shared.js is in main's), 2 CSS files
+    page.goto(preview(result.outdir))
+    console.wait_for("shared lazy rgb(255, 0, 0) rgb(0, 0, 255)")
+    assert "shared main" in console.texts and console.page_errors == []

@@ -1,17 +1,19 @@
-// CSS imported from JavaScript, in a production build. Pages built by shaker already link the
-// stylesheet in <head>; this module adds the <link> only where it is missing (a module reached
-// through a dynamic import, a backend page rendered from the manifest) and holds its importer
-// back until the stylesheet has loaded, so nothing renders unstyled.
-const href = new URL(__SHAKER_HREF__, import.meta.url).href;
-const linked = [...document.querySelectorAll('link[rel="stylesheet"]')].some(
-  (link) => link.href === href,
-);
-if (!linked) {
-  const link = document.createElement("link");
-  link.rel = "stylesheet";
-  link.href = href;
-  await new Promise((resolve) => {
+// CSS imported from JavaScript, in a production build (one per module, or per chunk when
+// modules are linked). Pages built by shaker already link the stylesheets in <head>; this adds
+// the <link>s that are missing (a chunk reached through a dynamic import, a backend page
+// rendered from the manifest) and holds the code after it back until they have loaded, so
+// nothing renders unstyled. A block: its names never meet the chunk's.
+{
+  const linked = new Set(
+    [...document.querySelectorAll('link[rel="stylesheet"]')].map((link) => link.href),
+  );
+  const missing = __SHAKER_HREFS__.map((path) => new URL(path, import.meta.url).href)
+    .filter((href) => !linked.has(href));
+  await Promise.all(missing.map((href) => new Promise((resolve) => {
+    const link = document.createElement("link");
+    link.rel = "stylesheet";
+    link.href = href;
     link.onload = link.onerror = resolve;
     document.head.appendChild(link);
-  });
+  })));
 }
