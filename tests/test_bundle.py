@@ -256,3 +256,18 @@ def test_a_module_shared_with_a_lazy_chunk_stays_in_its_importers_chunk() -> Non
                            'const m = await import("./lazy.js");\nconsole.log(s, m.n);\n'),
                    ["main"])
     assert [c.modules for c in waiting.chunks] == [["shared"], ["main"], ["lazy"]]
+
+
+def test_a_shared_variable_never_takes_an_export_name_an_entry_uses() -> None:
+    result = link({
+        "main": ModuleInput("main", 'import { value as shared } from "./shared.js";\n'
+                            "const inner = 1;\nexport { inner as value };\n"
+                            'import("./lazy.js");\nconsole.log(shared);\n',
+                            {"./shared.js": "shared", "./lazy.js": "lazy"}),
+        "shared": ModuleInput("shared", "export const value = 2;\n"),
+        "lazy": ModuleInput("lazy", 'import { value } from "./shared.js";\n'
+                            "export const n = value;\n", {"./shared.js": "shared"}),
+    }, ["main"])
+    main, lazy = result.chunks
+    assert main.code.endswith("export { inner as value, value as value$1 };\n")
+    assert lazy.code.startswith('import { value$1 as value } from "./main.js";\n')

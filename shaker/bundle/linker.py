@@ -17,7 +17,7 @@ from shaker.bundle.effects import (
 )
 from shaker.bundle.include import include
 from shaker.bundle.model import ChunkOutput, LinkOptions, LinkResult, ModuleInput
-from shaker.bundle.render import Renderer, assemble
+from shaker.bundle.render import Rendered, Renderer, assemble
 from shaker.js.minify.mangle import Scope
 from shaker.js.purity import Assumptions
 
@@ -62,6 +62,25 @@ def _effects(facts: dict[str, ModuleFacts], bindings: Bindings) -> None:
             stmt.effects = statement_effects(stmt, rules[module])
             if stmt.attached_to is not None and not stmt.effects:
                 mod.attached.setdefault(stmt.attached_to, []).append(stmt.index)
+
+
+def _cross_chunk_exports(rendered: dict[str, Rendered]) -> dict[str, dict[str, str]]:
+    """Each chunk's exports (name → local): its entry's, and every variable another chunk
+    imports from it, under the variable's own name, or a name it already has, or (when the
+    entry exports another variable under that name) ``name$1``."""
+    exports: dict[str, dict[str, str]] = {cid: dict(r.exports) for cid, r in rendered.items()}
+    for r in rendered.values():
+        for target, needed in r.needs.items():
+            table = exports[target]
+            for local in needed:
+                if local in table.values():
+                    continue
+                name, n = local, 0
+                while name in table:
+                    n += 1
+                    name = f"{local}${n}"
+                table[name] = local
+    return exports
 
 
 def link(modules: dict[str, ModuleInput], entries: list[str],
@@ -132,16 +151,11 @@ def link(modules: dict[str, ModuleInput], entries: list[str],
     renderer = Renderer(facts, bindings, inclusion, names, chunk_of, facades,
                         options.chunk_specifier, modules if options.sourcemap else None)
     rendered = {chunk.id: renderer.render(chunk) for chunk in chunks}
-    # What other chunks import from each chunk, it exports under the variable's own name.
-    exports: dict[str, dict[str, str]] = {cid: dict(r.exports) for cid, r in rendered.items()}
-    for r in rendered.values():
-        for target, needed in r.needs.items():
-            for name in needed:
-                exports[target].setdefault(name, name)
+    exports = _cross_chunk_exports(rendered)
     result = LinkResult()
     for chunk in chunks:
         r = rendered[chunk.id]
-        code, source_map = assemble(r, exports[chunk.id], options.chunk_specifier)
+        code, source_map = assemble(r, exports[chunk.id], options.chunk_specifier, exports)
         imports = list(dict.fromkeys([*r.order_deps, *r.needs]))
         result.chunks.append(ChunkOutput(
             chunk.id, code, list(chunk.modules), chunk.facade, imports, list(r.dynamic),

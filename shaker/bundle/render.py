@@ -292,8 +292,17 @@ class Renderer:
 
 
 def assemble(out: Rendered, exports: Mapping[str, str], specifier: Callable[[str], str],
-             ) -> tuple[str, SourceMap | None]:
-    """Header (imports), body, footer (exports) of one chunk."""
+             every: Mapping[str, Mapping[str, str]]) -> tuple[str, SourceMap | None]:
+    """Header (imports), body, footer (exports) of one chunk; ``every`` holds all chunks'
+    exports (name → local), for the names this chunk imports its variables by."""
+
+    def exported_as(chunk_id: str, local: str) -> str:
+        return next((name for name, value in every[chunk_id].items() if value == local), local)
+
+    def imported(chunk_id: str, local: str) -> str:
+        name = exported_as(chunk_id, local)
+        return local if name == local else f"{export_name(name)} as {local}"
+
     lines: list[str] = []
     for spec, pairs in out.externals.items():
         parts = []
@@ -316,7 +325,8 @@ def assemble(out: Rendered, exports: Mapping[str, str], specifier: Callable[[str
         if facade_only:
             continue
         if names:
-            lines.append(f"import {{ {', '.join(names)} }} from {where};")
+            parts = [imported(chunk_id, local) for local in names]
+            lines.append(f"import {{ {', '.join(parts)} }} from {where};")
         else:
             lines.append(f"import {where};")
     head = "\n".join(lines) + ("\n" if lines else "")
@@ -327,7 +337,9 @@ def assemble(out: Rendered, exports: Mapping[str, str], specifier: Callable[[str
         home = next(iter(out.order_deps))
         for name, local in exports.items():
             source = next((c for c, names in out.needs.items() if local in names), home)
-            part = local if name == local else f"{local} as {export_name(name)}"
+            there = exported_as(source, local)
+            part = export_name(there) if name == there else \
+                f"{export_name(there)} as {export_name(name)}"
             by_chunk.setdefault(source, []).append(part)
         pieces = [f"import {json.dumps(specifier(c))};" for c in order if c not in by_chunk]
         pieces += [f"export {{ {', '.join(parts)} }} from {json.dumps(specifier(c))};"
