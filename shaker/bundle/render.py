@@ -299,7 +299,7 @@ def assemble(out: Rendered, exports: Mapping[str, str], specifier: Callable[[str
     def exported_as(chunk_id: str, local: str) -> str:
         return next((name for name, value in every[chunk_id].items() if value == local), local)
 
-    def imported(chunk_id: str, local: str) -> str:
+    def import_part(chunk_id: str, local: str) -> str:
         name = exported_as(chunk_id, local)
         return local if name == local else f"{export_name(name)} as {local}"
 
@@ -325,7 +325,7 @@ def assemble(out: Rendered, exports: Mapping[str, str], specifier: Callable[[str
         if facade_only:
             continue
         if names:
-            parts = [imported(chunk_id, local) for local in names]
+            parts = [import_part(chunk_id, local) for local in names]
             lines.append(f"import {{ {', '.join(parts)} }} from {where};")
         else:
             lines.append(f"import {where};")
