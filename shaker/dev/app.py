@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from aiohttp import web
+from aiohttp.typedefs import Handler, Middleware
 
 from shaker import protocol
 from shaker.dev.backend import VITE_CLIENT_PATH, cors_middleware, vite_client_module
@@ -61,7 +62,7 @@ _CLIENT_PREFIX = protocol.CLIENT_PATH.rsplit("/", 1)[0] + "/"  # "/@shaker/"
 
 
 @web.middleware
-async def reject_invalid_request(request: web.Request, handler: web.Handler) -> web.StreamResponse:
+async def reject_invalid_request(request: web.Request, handler: Handler) -> web.StreamResponse:
     """400 for ``#``, NUL, backslashes, ``..``, double encoding (CVE-2025-32395 and kin)."""
     target = parse_target(request.raw_path)
     if not target.ok:
@@ -70,9 +71,9 @@ async def reject_invalid_request(request: web.Request, handler: web.Handler) -> 
     return await handler(request)
 
 
-def host_check(server: ServerParts) -> web.Middleware:
+def host_check(server: ServerParts) -> Middleware:
     @web.middleware
-    async def check(request: web.Request, handler: web.Handler) -> web.StreamResponse:
+    async def check(request: web.Request, handler: Handler) -> web.StreamResponse:
         """403 for a ``Host`` not in ``allowed_hosts`` (DNS rebinding)."""
         host = request.headers.get("Host")
         if not server.ws.allowed_hosts.allows(host):

@@ -27,6 +27,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from aiohttp import web
+from aiohttp.typedefs import Handler, Middleware
 
 from shaker import protocol
 from shaker.dev.imports import under_base
@@ -56,7 +57,7 @@ def vite_client_module(base: str) -> str:
 
 def cors_middleware(policy: CorsPolicy,
                     forwarded: Callable[[web.Request], bool] = lambda request: False
-                    ) -> web.Middleware:
+                    ) -> Middleware:
     """CORS headers on every answer of this server, and preflights from allowed origins
     answered (204; another origin's gets the 405 of any other method).
 
@@ -65,7 +66,7 @@ def cors_middleware(policy: CorsPolicy,
     """
 
     @web.middleware
-    async def cors(request: web.Request, handler: web.Handler) -> web.StreamResponse:
+    async def cors(request: web.Request, handler: Handler) -> web.StreamResponse:
         origin = request.headers.get("Origin")
         if (request.method == "OPTIONS" and policy.allows(origin)
                 and "Access-Control-Request-Method" in request.headers

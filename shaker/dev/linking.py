@@ -109,12 +109,4 @@ def _shown(path: Path | str, root: Path) -> str:
         return str(path)
 
 
-def _shown(path: Path | str, root: Path) -> str:
-    """A file as messages name it: relative to the root when inside it."""
-    try:
-        return Path(path).relative_to(root).as_posix()
-    except ValueError:
-        return str(path)
-
-
 __all__ = ["Linking", "Links", "linking_of"]

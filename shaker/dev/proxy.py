@@ -42,8 +42,8 @@ HOP_BY_HOP = frozenset((
 """Headers that belong to one connection (RFC 9110 §7.6.1): never forwarded."""
 _WS_HANDSHAKE = frozenset(("sec-websocket-key", "sec-websocket-version",
                            "sec-websocket-extensions", "sec-websocket-protocol"))
-_BACKEND_DOWN = resources.files("shaker.dev").joinpath("templates", "backend-down.html"
-                                                      ).read_text("utf-8")
+_BACKEND_DOWN = resources.files("shaker.dev").joinpath("templates").joinpath(
+    "backend-down.html").read_text("utf-8")
 _CLIENT_TAG = re.compile(r"""src=["'][^"']*@(?:shaker|vite)/client["']""")
 
 

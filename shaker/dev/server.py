@@ -135,7 +135,7 @@ class DevServer:
         self.token = secrets.token_urlsafe(9)  # 72 bits, new on every start, like Vite's
         server = config.server
         names: list[str] = []
-        if server.allowed_hosts is not True:
+        if isinstance(server.allowed_hosts, tuple):  # True: any host; False: none extra
             names.extend(server.allowed_hosts)
         origin_host = urlsplit(server.origin).hostname if server.origin else None
         for extra in (server.host, server.hmr.host, origin_host):

@@ -98,7 +98,7 @@ class Worker:
 
 def _drain(thread: _Thread) -> list[_Job]:
     """The jobs still queued on ``thread``, taken off it."""
-    jobs = []
+    jobs: list[_Job] = []
     while True:
         try:
             job = thread.jobs.get_nowait()
