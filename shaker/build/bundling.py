@@ -6,16 +6,18 @@ they import; here every module's placeholders are re-issued from one bundle-wide
 becomes an :class:`Output` whose dependencies are the chunks it imports, the stylesheets its
 modules load and the assets they name.  An entry chunk keeps its entry's node, so pages and
 the manifest find it where they found the module; a shared chunk gets a node of its own.
-Inline module scripts stay in their page, unlinked: what they import is linked as entries.
+An inline module script is linked like an entry into a chunk named after its page
+(``index-<hash>.js``, as Vite does); the script stays in the page and imports that chunk.
 """
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from shaker.build.naming import Tokens, safe_stem
+from shaker.build.naming import ASSETS_DIR, Tokens, safe_stem
 from shaker.build.nodes import JS_ROLES, Dep, Node, Output, written
 from shaker.bundle import LinkOptions, ModuleInput, link
 from shaker.diagnostics import Diagnostic
@@ -75,11 +77,12 @@ def _module_id(node: Node) -> str:
 
 
 def bundle_outputs(outputs: Mapping[Node, Output], entries: list[Node],
-                   sourcemap: bool = False) -> Bundled:
+                   sourcemap: bool = False, base: str = "/") -> Bundled:
     """Link every JavaScript module reachable from ``entries`` into chunks."""
-    modules = [n for n, o in outputs.items() if n.role in JS_ROLES and o.code is not None]
+    modules = [n for n, o in outputs.items()
+               if (n.role in JS_ROLES or n.role == "inline") and o.code is not None]
     inline = [n for n in entries if n.role == "inline"]
-    tokens = Tokens("\n".join(outputs[n].code or "" for n in [*modules, *inline]))
+    tokens = Tokens("\n".join(outputs[n].code or "" for n in modules))
     ids = {_module_id(n): n for n in modules}
     inputs: dict[str, ModuleInput] = {}
     for node in modules:
@@ -92,7 +95,8 @@ def bundle_outputs(outputs: Mapping[Node, Output], entries: list[Node],
             code = output.tokens.substitute(code, values)
             for dep in output.deps:
                 if dep.target.role in JS_ROLES:
-                    spec = written(Dep(dep.target, values[dep.token], dep.specifier))
+                    spec = written(Dep(dep.target, values[dep.token], dep.specifier),
+                                   base + ASSETS_DIR + "/" if node.role == "inline" else "./")
                     imports[spec] = _module_id(dep.target)
         source_map = output.map
         if source_map is not None and len(source_map.get("sources", [])) == 1:
@@ -105,17 +109,17 @@ def bundle_outputs(outputs: Mapping[Node, Output], entries: list[Node],
             placed=node.role == "style")
     js_entries: list[str] = []
     for node in entries:
-        if node.role == "inline":
-            js_entries += [_module_id(d.target) for d in outputs[node].deps
-                           if d.target.role in JS_ROLES]
-        elif node.role in JS_ROLES:
+        if node.role in JS_ROLES or node.role == "inline":
             js_entries.append(_module_id(node))
     js_entries = list(dict.fromkeys(js_entries))
     shared: dict[str, Node] = {}
 
     def chunk_node(chunk_id: str) -> Node:
         if chunk_id in ids:
-            return ids[chunk_id]
+            found = ids[chunk_id]
+            # An inline script's chunk is a file named after its page (Vite: index-<hash>.js).
+            return Node(found.path, "js", 1000 + found.index) if found.role == "inline" \
+                else found
         found = shared.get(chunk_id)
         if found is None:
             first = ids[chunk_id.rsplit("#shared", 1)[0]]
@@ -172,8 +176,12 @@ def bundle_outputs(outputs: Mapping[Node, Output], entries: list[Node],
                                        tokens=tokens, side_effects=True, map=source_map,
                                        linked=members)
         bundled.chunk_modules[node] = members
-    for node in inline:
-        bundled.outputs[node] = outputs[node]
+    for node in inline:  # the script stays in the page, and loads its chunk
+        target = chunk_node(result.entry_chunks[_module_id(node)])
+        dep = Dep(target, tokens.token(target), "", {"static"})
+        spec = written(dep, base + ASSETS_DIR + "/")
+        bundled.outputs[node] = Output(node, code=f"import {json.dumps(spec)};\n", deps=[dep],
+                                       tokens=tokens, side_effects=True)
     linked = {m for nodes in bundled.chunk_modules.values() for m in nodes}
     bundled.dropped = [n for n in modules if n not in linked and n not in bundled.outputs]
     stack = list(entries)

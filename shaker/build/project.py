@@ -220,7 +220,7 @@ def build(root: Path, options: BuildOptions | None = None) -> BuildResult:
     module_count = sum(1 for n in outputs if n.role in ("js", "inline"))
     if options.bundle and not options.keep_hot:
         try:
-            bundled = bundle_outputs(outputs, entries, options.sourcemap)
+            bundled = bundle_outputs(outputs, entries, options.sourcemap, options.base)
         except LinkFailed as exc:
             raise BuildError([Problem(Diagnostic(Severity.ERROR, str(exc), str(root), 0, 1,
                                                  1))]) from exc

@@ -182,3 +182,28 @@ def test_chunks_share_code_and_a_lazy_chunk_loads_its_css(
     page.goto(preview(result.outdir))
     console.wait_for("shared lazy rgb(255, 0, 0) rgb(0, 0, 255)")
     assert "shared main" in console.texts and console.page_errors == []
+
+
+def test_an_inline_module_script_is_linked_into_a_chunk_of_its_page(
+        tmp_path: Path, page: Page, console: ConsoleLog,
+        preview: Callable[[Path], str]) -> None:
+    root = tmp_path / "app"
+    files = {
+        "index.html": ('<!doctype html><html><head></head><body>'
+                       '<script type="module">\nimport { a } from "./src/a.js";\n'
+                       'console.log("inline", a, import.meta.url.includes("/assets/"));\n'
+                       "</script></body></html>"),
+        "src/a.js": 'export const a = "A";\nexport const unused = "U";\n',
+    }
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+    result = build(root, BuildOptions())
+    html = (result.outdir / "index.html").read_text()
+    [chunk] = [f.path for f in result.files if f.kind == "js"]
+    assert chunk.startswith("assets/index-")  # named after its page, as Vite does
+    assert f'<script type="module">import "/{chunk}";\n</script>' in html
+    assert "unused" not in (result.outdir / chunk).read_text()
+    page.goto(preview(result.outdir))
+    console.wait_for("inline A true")
+    assert console.page_errors == []
