@@ -24,6 +24,7 @@ from test_server_support import Harness, async_test, receive_json, write
 
 from shaker.bundle.model import ChunkOutput, LinkOptions, LinkResult, ModuleInput
 from shaker.config import Config, OptimizeDepsConfig
+from shaker.dev import prebundle
 from shaker.dev.imports import file_url
 from shaker.dev.prebundle import (
     DEPS_DIR,
@@ -238,10 +239,17 @@ async def test_warm_start_reuses_the_cache_lockfile_and_force_rebundle(root: Pat
     key = read_metadata(root / DEPS_DIR).hash  # type: ignore[union-attr]
 
     warm = FakeLinker(root)
-    async with serve(root, warm) as h:
-        assert warm.calls == [], "a warm start links nothing"
-        main = await (await h.get("/src/main.js")).text()
-        assert f"esm-pkg.js?v={key[:8]}" in main
+    scans: list[object] = []
+    real_scan = prebundle.scan
+    prebundle.scan = lambda *args: scans.append(args) or real_scan(*args)  # type: ignore
+    try:
+        async with serve(root, warm) as h:
+            assert warm.calls == [], "a warm start links nothing"
+            assert scans == [], "a warm start whose key holds does not scan the app"
+            main = await (await h.get("/src/main.js")).text()
+            assert f"esm-pkg.js?v={key[:8]}" in main
+    finally:
+        prebundle.scan = real_scan  # type: ignore[assignment]
 
     (root / "package-lock.json").write_text('{"lockfileVersion": 3, "changed": true}\n')
     relocked = FakeLinker(root)

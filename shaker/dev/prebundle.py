@@ -674,9 +674,17 @@ class Prebundler:
             self.ready.set()
 
     def _plan_start(self) -> _Plan:
-        """(worker) Scan the app, compare with the cache: reuse it, or what to link."""
+        """(worker) Reuse the cache when its key still holds (no scan: as Vite, a warm start
+        trusts it, and imports it lacks are found as modules are served); else scan the
+        app and say what to link."""
         settings = self.settings
         pipeline = self.pipeline()
+        cached = None if settings.force else read_metadata(self.deps_dir)
+        if cached is not None:
+            previous = {s: i for s, i in self._resolve_all(pipeline, cached.specifiers).items()
+                        if not excluded(s, settings.exclude)}
+            if self._key(previous) == cached.hash:
+                return _Plan(pipeline, previous, cached.hash, cached)
         entries = find_entries(self.root, settings.entries, settings.outdir)
         found = scan(pipeline, entries)
         wanted = {s: i for s, i in found.items() if not excluded(s, settings.exclude)}
@@ -688,13 +696,8 @@ class Prebundler:
                 else:
                     logger.warning("optimize_deps.include: %s does not resolve into "
                                    "node_modules; not pre-bundled", specifier)
-        cached = None if settings.force else read_metadata(self.deps_dir)
-        if cached is not None:
-            previous = {s: i for s, i in self._resolve_all(pipeline, cached.specifiers).items()
-                        if not excluded(s, settings.exclude)}
-            if set(wanted) <= set(previous) and self._key(previous) == cached.hash:
-                return _Plan(pipeline, previous, cached.hash, cached)
-            wanted = {**previous, **wanted}  # keep what was there, add the new
+        if cached is not None:  # stale: keep what was there, add what the scan found
+            wanted = {**previous, **wanted}
         return _Plan(pipeline, wanted, self._key(wanted))
 
     def _resolve(self, pipeline: Pipeline, specifier: str) -> str | None:
